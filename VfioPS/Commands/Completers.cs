@@ -1,0 +1,46 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using VfioPS.Mock;
+using VfioPS.Operations;
+
+namespace VfioPS.Commands;
+
+/// <summary>Completes -Index with the fixed vfio-pci names.</summary>
+public sealed class IrqIndexCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+        => Complete(IrqIndexNames.Fixed.Select((name, i) => (name, $"{name} (index {i})")), wordToComplete);
+
+    internal static IEnumerable<CompletionResult> Complete(IEnumerable<(string Value, string Tooltip)> candidates, string wordToComplete)
+    {
+        string prefix = (wordToComplete ?? string.Empty).Trim('\'', '"');
+        var pattern = new WildcardPattern(prefix + "*", WildcardOptions.IgnoreCase);
+        foreach (var (value, tooltip) in candidates)
+        {
+            if (!pattern.IsMatch(value)) continue;
+            string text = value.IndexOfAny(new[] { ' ', ':', '/', '$', '\'' }) >= 0 ? "'" + value.Replace("'", "''") + "'" : value;
+            yield return new CompletionResult(text, value, CompletionResultType.ParameterValue, tooltip);
+        }
+    }
+}
+
+/// <summary>Completes -Device with the names of the devices open in this process.</summary>
+public sealed class VfioDeviceCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+        => IrqIndexCompleter.Complete(VfioDeviceRegistry.OpenDevices.Select(d => (d.Name, $"{d.Name} ({d.Channel}, {d.NumIrqs} IRQ indexes)")), wordToComplete);
+}
+
+/// <summary>Completes -Profile with the built-in mock profiles.</summary>
+public sealed class MockProfileCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+        => IrqIndexCompleter.Complete(MockProfileReader.BuiltInNames.Select(n => (n, $"built-in mock profile {n}")), wordToComplete);
+}

@@ -1,0 +1,43 @@
+using System;
+using VfioPS.Mock;
+
+namespace VfioPS.Commands;
+
+/// <summary>
+/// What -Device accepts: an open device object, or its name as a string (a mock name such as mock:gvt-vgpu/1,
+/// which is what output objects carry in their Device property). PowerShell converts either through the
+/// constructors; resolution waits until the cmdlet runs so that an unknown name is a clear, per-item error.
+/// </summary>
+public sealed class VfioDeviceArgument
+{
+    private readonly VfioDevice? _device;
+    private readonly string _name;
+
+    public VfioDeviceArgument(VfioDevice device)
+    {
+        _device = device ?? throw new ArgumentNullException(nameof(device));
+        _name = device.Name;
+    }
+
+    public VfioDeviceArgument(string name) => _name = name ?? string.Empty;
+
+    public string Name => _name;
+
+    internal VfioDevice Resolve()
+    {
+        if (_device is not null) return _device.IsOpen ? _device : throw Closed(_device.Name);
+        if (VfioDeviceRegistry.TryGet(_name, out var device)) return device;
+        if (_name.StartsWith(VfioDeviceRegistry.MockPrefix, StringComparison.OrdinalIgnoreCase))
+            throw new VfioException("VfioDeviceNotFound", VfioErrorKind.ObjectNotFound,
+                $"No open mock device is named '{_name}'. Mock devices exist while their object is open in this process: create one with New-VfioMockDevice -Profile <name> (built-in: {string.Join(", ", MockProfileReader.BuiltInNames)}).",
+                _name);
+        throw new VfioException("VfioDeviceNotFound", VfioErrorKind.ObjectNotFound,
+            $"No open VFIO device is named '{_name}'. Pass a device object, or the name of one that is open (for example mock:gvt-vgpu/1 from New-VfioMockDevice).",
+            _name);
+    }
+
+    private static VfioException Closed(string name)
+        => new("VfioDeviceClosed", VfioErrorKind.InvalidOperation, $"The device '{name}' has been closed (disposed); open it again to use it.", name);
+
+    public override string ToString() => _name;
+}

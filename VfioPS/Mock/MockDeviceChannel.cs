@@ -1,0 +1,106 @@
+using System;
+using System.Buffers.Binary;
+using VfioPS.Abi;
+using VfioPS.Channels;
+
+namespace VfioPS.Mock;
+
+/// <summary>
+/// The loopback mock device: answers VFIO device ioctls with the bytes and errnos vfio-pci gives
+/// (drivers/vfio/pci/vfio_pci_core.c), from a <see cref="MockDeviceProfile"/>. Device-specific indexes follow the
+/// seed's proposal as corrected in review: cap_offset appended at 16, the usual too-small-buffer answer.
+/// Calls are serialised per device, as the kernel does with its per-device locks.
+/// </summary>
+public sealed class MockDeviceChannel : IVfioDeviceChannel
+{
+    private readonly object _gate = new();
+    private bool _closed;
+
+    public MockDeviceChannel(MockDeviceProfile profile) => Profile = profile;
+
+    public MockDeviceProfile Profile { get; }
+
+    public string Kind => "Mock";
+
+    public IoctlResult Ioctl(uint request, Span<byte> argument)
+    {
+        lock (_gate)
+        {
+            // A closed fd: what ioctl(2) says for any request on it.
+            if (_closed) return IoctlResult.Fail(Errno.EBADF);
+
+            if (request == VfioIoctl.DeviceGetInfo) return WithArgsz(argument, GetInfo);
+            if (request == VfioIoctl.DeviceGetIrqInfo) return WithArgsz(argument, GetIrqInfo);
+            // vfio_pci_core_ioctl's default case. SET_IRQS, regions and reset are not modelled by the read path yet.
+            return IoctlResult.Fail(Errno.ENOTTY);
+        }
+    }
+
+    /// <summary>
+    /// The channel's guard for argsz-carrying ioctls: the mock may touch only the buffer it was given, so a buffer
+    /// that cannot hold argsz, or an argsz that claims more than the buffer, is a fault, as a kernel copy to or
+    /// from a too-short user buffer would be.
+    /// </summary>
+    private delegate IoctlResult ArgszHandler(Span<byte> argument, uint argsz);
+
+    private static IoctlResult WithArgsz(Span<byte> argument, ArgszHandler handler)
+    {
+        if (argument.Length < sizeof(uint)) return IoctlResult.Fail(Errno.EFAULT);
+        uint argsz = BinaryPrimitives.ReadUInt32LittleEndian(argument);
+        if (argsz > (uint)argument.Length) return IoctlResult.Fail(Errno.EFAULT);
+        return handler(argument, argsz);
+    }
+
+    /// <summary>vfio_pci_ioctl_get_info: minsz 16; the struct is zeroed, filled, and min(argsz, 24) bytes copied back.</summary>
+    private IoctlResult GetInfo(Span<byte> argument, uint argsz)
+    {
+        if (argument.Length < VfioDeviceInfoCodec.MinSize) return IoctlResult.Fail(Errno.EFAULT);
+        if (argsz < VfioDeviceInfoCodec.MinSize) return IoctlResult.Fail(Errno.EINVAL);
+
+        Span<byte> info = stackalloc byte[VfioDeviceInfoCodec.Size];
+        info.Clear();
+        VfioDeviceInfoCodec.Encode(info, new VfioDeviceInfoData(argsz, Profile.DeviceFlags, Profile.NumRegions, Profile.NumIrqs, 0));
+        int copy = (int)Math.Min(argsz, (uint)VfioDeviceInfoCodec.Size);
+        info.Slice(0, copy).CopyTo(argument);
+        return IoctlResult.Success;
+    }
+
+    /// <summary>
+    /// vfio_pci_ioctl_get_irq_info, with the seed's device-specific indexes: minsz 16, EINVAL below it or for an
+    /// index the device refuses; 16 bytes written and argsz untouched for an index without capabilities; for one
+    /// with a chain, the whole chain and cap_offset when argsz covers it, else argsz raised to the size needed,
+    /// cap_offset 0 only when argsz reaches it (20), and nothing written past argsz.
+    /// </summary>
+    private IoctlResult GetIrqInfo(Span<byte> argument, uint argsz)
+    {
+        if (argument.Length < VfioIrqInfoCodec.MainlineSize) return IoctlResult.Fail(Errno.EFAULT);
+        if (argsz < VfioIrqInfoCodec.MainlineSize) return IoctlResult.Fail(Errno.EINVAL);
+
+        uint index = BinaryPrimitives.ReadUInt32LittleEndian(argument.Slice(VfioIrqInfoCodec.IndexOffset));
+        if (index >= Profile.NumIrqs) return IoctlResult.Fail(Errno.EINVAL);
+        if (!Profile.Irqs.TryGetValue(index, out var irq)) return IoctlResult.Fail(Errno.EINVAL);
+        if (irq.Refusal != Errno.None) return IoctlResult.Fail(irq.Refusal);
+
+        BinaryPrimitives.WriteUInt32LittleEndian(argument.Slice(VfioIrqInfoCodec.FlagsOffset), (uint)irq.Flags);
+        BinaryPrimitives.WriteUInt32LittleEndian(argument.Slice(VfioIrqInfoCodec.CountOffset), irq.Count);
+        if (irq.Capabilities is not { } chain) return IoctlResult.Success;
+
+        if (argsz >= chain.RequiredArgsz)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(argument.Slice(VfioIrqInfoCodec.CapOffsetOffset), chain.CapOffset);
+            chain.Tail.CopyTo(argument.Slice(VfioIrqInfoCodec.ExtendedSize));
+        }
+        else
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(argument.Slice(VfioIrqInfoCodec.ArgszOffset), chain.RequiredArgsz);
+            if (argsz >= VfioIrqInfoCodec.ExtendedSize)
+                BinaryPrimitives.WriteUInt32LittleEndian(argument.Slice(VfioIrqInfoCodec.CapOffsetOffset), 0);
+        }
+        return IoctlResult.Success;
+    }
+
+    public void Dispose()
+    {
+        lock (_gate) _closed = true;
+    }
+}

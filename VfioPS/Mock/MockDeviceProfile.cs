@@ -1,0 +1,44 @@
+using System;
+using System.Collections.Generic;
+using VfioPS.Abi;
+
+namespace VfioPS.Mock;
+
+/// <summary>
+/// The bytes a mock IRQ index answers with past the 16-byte struct: cap_offset, and what follows it from
+/// offset 20 on (pad, then the chain). Keeping the raw tail lets a profile describe malformed chains exactly.
+/// </summary>
+public sealed record MockCapabilityImage(uint CapOffset, byte[] Tail)
+{
+    /// <summary>The argsz a caller needs to receive the whole chain.</summary>
+    public uint RequiredArgsz => (uint)(VfioIrqInfoCodec.ExtendedSize + Tail.Length);
+}
+
+/// <summary>One IRQ index of a mock device: an errno it is refused with, or flags and count and an optional chain.</summary>
+public sealed record MockIrqProfile(uint Index, Errno Refusal, VfioIrqFlags Flags, uint Count, MockCapabilityImage? Capabilities);
+
+/// <summary>A mock device as a profile describes it. Flags are stored exactly as the kernel answers them.</summary>
+public sealed class MockDeviceProfile
+{
+    public MockDeviceProfile(string name, string? description, string source, VfioDeviceFlags deviceFlags, uint numRegions, uint numIrqs,
+        IReadOnlyDictionary<uint, MockIrqProfile> irqs)
+    {
+        Name = name;
+        Description = description;
+        Source = source;
+        DeviceFlags = deviceFlags;
+        NumRegions = numRegions;
+        NumIrqs = numIrqs;
+        Irqs = irqs;
+    }
+
+    public string Name { get; }
+    public string? Description { get; }
+    /// <summary>Where the profile came from: "built-in" or the file's path.</summary>
+    public string Source { get; }
+    public VfioDeviceFlags DeviceFlags { get; }
+    public uint NumRegions { get; }
+    public uint NumIrqs { get; }
+    /// <summary>Indexes below NumIrqs without an entry are refused with EINVAL, as mtty does for the ones it lacks.</summary>
+    public IReadOnlyDictionary<uint, MockIrqProfile> Irqs { get; }
+}

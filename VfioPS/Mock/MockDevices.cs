@@ -1,0 +1,30 @@
+using VfioPS.Operations;
+
+namespace VfioPS.Mock;
+
+/// <summary>Opens loopback mock devices and registers them under their mock:PROFILE/N names.</summary>
+public static class MockDevices
+{
+    public static VfioDevice Open(MockDeviceProfile profile)
+    {
+        var channel = new MockDeviceChannel(profile);
+        string name = VfioDeviceRegistry.NextMockName(profile.Name);
+        try
+        {
+            // The same GET_INFO path a kernel device goes through.
+            var info = DeviceInfoReader.Read(channel, name);
+            var device = new VfioDevice(name, profile.Name, channel, info);
+            VfioDeviceRegistry.Register(device);
+            return device;
+        }
+        catch
+        {
+            channel.Dispose();
+            throw;
+        }
+    }
+
+    public static VfioDevice OpenBuiltIn(string profileName) => Open(MockProfileReader.LoadBuiltIn(profileName));
+
+    public static VfioDevice OpenFile(string path) => Open(MockProfileReader.LoadFile(path));
+}

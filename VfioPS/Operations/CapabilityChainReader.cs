@@ -1,0 +1,106 @@
+using System;
+using System.Collections.Generic;
+using VfioPS.Abi;
+
+namespace VfioPS.Operations;
+
+/// <summary>Why a capability chain walk stopped early.</summary>
+public enum ChainFaultKind
+{
+    /// <summary>An offset that is not 4-byte aligned (vfio_info_cap_header has align 4).</summary>
+    Misaligned,
+    /// <summary>An offset inside the INFO struct itself.</summary>
+    OverlapsInfo,
+    /// <summary>A header (or a known capability's body) that does not fit in the answer.</summary>
+    OutOfBounds,
+    /// <summary>A next pointer back to a capability already visited.</summary>
+    Cycle,
+    /// <summary>A header that overlaps another capability.</summary>
+    Overlap,
+    /// <summary>The caps flag is set but cap_offset is 0 although the chain fitted.</summary>
+    MissingChain,
+}
+
+/// <summary>Where and why a chain is malformed. Capabilities before it are still valid.</summary>
+public sealed record ChainFault(ChainFaultKind Kind, uint Offset, string Message);
+
+/// <summary>One capability found by the walk, with the bytes that belong to it.</summary>
+public readonly record struct RawCapability(uint Offset, VfioCapabilityHeader Header, byte[] Data);
+
+public sealed record ChainWalk(IReadOnlyList<RawCapability> Capabilities, ChainFault? Fault);
+
+/// <summary>
+/// Walks a vfio_info_cap_header chain inside an INFO answer, trusting nothing: every offset must be 4-byte aligned,
+/// past the INFO struct, with room for a header inside the buffer, and not overlap a capability already seen; a
+/// revisit is a cycle; the depth is capped at (buffer - struct) / 8 like the kernel selftests do. Malformed input
+/// ends the walk with a <see cref="ChainFault"/>; it never throws and never loops.
+/// </summary>
+public static class CapabilityChainReader
+{
+    /// <param name="declaredSize">The size of a capability whose layout is known, by id; 0 when unknown.</param>
+    public static ChainWalk Walk(ReadOnlySpan<byte> buffer, uint firstOffset, int infoSize, Func<ushort, int> declaredSize)
+    {
+        var offsets = new List<uint>();
+        var headers = new List<VfioCapabilityHeader>();
+        ChainFault? fault = null;
+        long maxDepth = Math.Max(0, (buffer.Length - (long)infoSize) / VfioCapabilityCodec.HeaderSize);
+        uint offset = firstOffset;
+        uint from = 0; // the offset whose next pointed here, for messages; 0 = cap_offset
+
+        while (offset != 0)
+        {
+            string source = from == 0 ? "cap_offset" : $"the next field of the capability at {from}";
+            if (offset % 4 != 0)
+            { fault = new(ChainFaultKind.Misaligned, offset, $"{source} points at offset {offset}, which is not 4-byte aligned"); break; }
+            if (offset < infoSize)
+            { fault = new(ChainFaultKind.OverlapsInfo, offset, $"{source} points at offset {offset}, inside the {infoSize}-byte info struct"); break; }
+            if ((long)offset + VfioCapabilityCodec.HeaderSize > buffer.Length)
+            { fault = new(ChainFaultKind.OutOfBounds, offset, $"{source} points at offset {offset}, but a capability header there would end past the {buffer.Length}-byte answer"); break; }
+            if (offsets.Contains(offset))
+            { fault = new(ChainFaultKind.Cycle, offset, $"{source} points back at offset {offset}: the chain has a cycle"); break; }
+            uint overlapped = 0;
+            bool overlaps = false;
+            foreach (uint seen in offsets)
+            {
+                if (offset < seen + VfioCapabilityCodec.HeaderSize && seen < offset + VfioCapabilityCodec.HeaderSize) { overlapped = seen; overlaps = true; break; }
+            }
+            if (overlaps)
+            { fault = new(ChainFaultKind.Overlap, offset, $"{source} points at offset {offset}, overlapping the capability header at {overlapped}"); break; }
+            if (offsets.Count >= maxDepth)
+            { fault = new(ChainFaultKind.Cycle, offset, $"the chain is longer than {maxDepth} capabilities, more than the answer can hold"); break; }
+
+            var header = VfioCapabilityCodec.DecodeHeader(buffer.Slice((int)offset));
+            offsets.Add(offset);
+            headers.Add(header);
+            from = offset;
+            offset = header.Next;
+        }
+
+        var capabilities = new List<RawCapability>(offsets.Count);
+        for (int i = 0; i < offsets.Count; i++)
+        {
+            uint start = offsets[i];
+            // A capability's size is not in its header: it extends to the next capability in memory or the end.
+            long end = buffer.Length;
+            foreach (uint other in offsets)
+                if (other > start && other < end) end = other;
+            long declared = declaredSize(headers[i].Id);
+            if (declared > 0)
+            {
+                if (start + declared > end)
+                {
+                    // This capability comes before anything the walk itself rejected, so it is the fault to report.
+                    fault = new(ChainFaultKind.OutOfBounds, start,
+                        $"the capability at offset {start} (id {headers[i].Id}) needs {declared} bytes but only {end - start} are there");
+                    break;
+                }
+                end = start + declared;
+            }
+            capabilities.Add(new RawCapability(start, headers[i], buffer.Slice((int)start, (int)(end - start)).ToArray()));
+        }
+        return new ChainWalk(capabilities, fault);
+    }
+
+    /// <summary>Sizes of the IRQ-info capabilities the module decodes; 0 for unknown ids.</summary>
+    public static int IrqCapabilitySize(ushort id) => id == VfioCapabilityCodec.IrqInfoCapType ? VfioCapabilityCodec.CapTypeSize : 0;
+}
