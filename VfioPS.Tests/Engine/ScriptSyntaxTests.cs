@@ -1,0 +1,117 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Management.Automation.Language;
+using Xunit;
+
+namespace VfioPS.Engine.Tests;
+
+/// <summary>
+/// Every .ps1 in the repository parses with the real PowerShell parser, and the Pester files keep to Pester 5:
+/// operator-style assertions, no code outside the blocks, and discovery-time data computed in BeforeDiscovery.
+/// pwsh and Pester are not on this machine; this is what can be checked of them here.
+/// </summary>
+public sealed class ScriptSyntaxTests
+{
+    private static readonly string[] s_skippedFolders = { "bin", "obj", "output", ".git", "TestResults" };
+
+    public static IEnumerable<object[]> Scripts() => FindScripts().Select(p => new object[] { Path.GetRelativePath(Repo.Root, p) });
+
+    public static IEnumerable<object[]> PesterFiles() => FindScripts().Where(p => p.EndsWith(".Tests.ps1", StringComparison.OrdinalIgnoreCase))
+        .Select(p => new object[] { Path.GetRelativePath(Repo.Root, p) });
+
+    private static IEnumerable<string> FindScripts()
+        => Directory.EnumerateFiles(Repo.Root, "*.ps1", SearchOption.AllDirectories)
+            .Where(p => !Path.GetRelativePath(Repo.Root, p).Split(Path.DirectorySeparatorChar).Any(s_skippedFolders.Contains))
+            .OrderBy(p => p, StringComparer.Ordinal);
+
+    [Fact]
+    public void TheBuildScriptAndAPesterFilePerCmdletExist()
+    {
+        var relative = FindScripts().Select(p => Path.GetRelativePath(Repo.Root, p).Replace('\\', '/')).ToArray();
+        Assert.Contains("build.ps1", relative);
+        foreach (string cmdlet in new[] { "Get-VfioIrqInfo", "Get-VfioIrqCapability", "New-VfioMockDevice" })
+            Assert.Contains($"VfioPS.Tests/Pester/{cmdlet}.Tests.ps1", relative);
+    }
+
+    [Theory]
+    [MemberData(nameof(Scripts))]
+    public void ParsesWithoutErrors(string relativePath)
+    {
+        Parser.ParseFile(Path.Combine(Repo.Root, relativePath), out _, out var errors);
+        Assert.True(errors.Length == 0, string.Join("\n", errors.Select(e => $"{relativePath}:{e.Extent.StartLineNumber}: {e.Message}")));
+    }
+
+    [Theory]
+    [MemberData(nameof(PesterFiles))]
+    public void ShouldIsUsedWithPester5OperatorParameters(string relativePath)
+    {
+        var ast = Parse(relativePath);
+        var shoulds = ast.FindAll(a => a is CommandAst c && string.Equals(c.GetCommandName(), "Should", StringComparison.OrdinalIgnoreCase), true)
+            .Cast<CommandAst>().ToArray();
+        Assert.NotEmpty(shoulds);
+        foreach (var should in shoulds)
+        {
+            // Pester 4 wrote `Should Be 1`; Pester 5 needs `Should -Be 1` (or -Not -Be).
+            Assert.True(should.CommandElements.Count > 1 && should.CommandElements[1] is CommandParameterAst,
+                $"{relativePath}:{should.Extent.StartLineNumber}: '{should.Extent.Text}' is not Pester 5 syntax (use Should -Operator).");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(PesterFiles))]
+    public void OnlyPesterBlocksStandAtTheTopLevel(string relativePath)
+    {
+        var allowed = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "BeforeDiscovery", "BeforeAll", "AfterAll", "Describe", "Context" };
+        var ast = Parse(relativePath);
+        foreach (var statement in ast.EndBlock.Statements)
+        {
+            string? name = statement is PipelineAst { PipelineElements.Count: 1 } p && p.PipelineElements[0] is CommandAst c ? c.GetCommandName() : null;
+            Assert.True(name is not null && allowed.Contains(name),
+                $"{relativePath}:{statement.Extent.StartLineNumber}: '{statement.Extent.Text.Split('\n')[0]}' runs outside Pester's blocks; Pester 5 runs such code at discovery only.");
+        }
+        Assert.Contains(ast.FindAll(a => a is CommandAst c && string.Equals(c.GetCommandName(), "BeforeAll", StringComparison.OrdinalIgnoreCase), true),
+            b => b.Extent.Text.Contains("common.ps1", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(PesterFiles))]
+    public void DiscoveryDataComesFromBeforeDiscovery(string relativePath)
+    {
+        var ast = Parse(relativePath);
+        var discoveryVariables = ast.FindAll(a => a is CommandAst c && string.Equals(c.GetCommandName(), "BeforeDiscovery", StringComparison.OrdinalIgnoreCase), true)
+            .SelectMany(b => b.FindAll(a => a is AssignmentStatementAst, true))
+            .Select(a => ((AssignmentStatementAst)a).Left)
+            .SelectMany(l => l.FindAll(v => v is VariableExpressionAst, true))
+            .Select(v => ((VariableExpressionAst)v).VariablePath.UserPath)
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var builtIn = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "true", "false", "null", "_", "PSItem", "IsLinux", "IsWindows", "IsMacOS", "PSVersionTable" };
+
+        foreach (CommandAst block in ast.FindAll(a => a is CommandAst c && c.GetCommandName() is "Describe" or "Context" or "It", true).Cast<CommandAst>())
+        {
+            for (int i = 0; i < block.CommandElements.Count - 1; i++)
+            {
+                if (block.CommandElements[i] is not CommandParameterAst parameter) continue;
+                if (!(parameter.ParameterName.Equals("ForEach", StringComparison.OrdinalIgnoreCase)
+                      || parameter.ParameterName.Equals("TestCases", StringComparison.OrdinalIgnoreCase)
+                      || parameter.ParameterName.StartsWith("Skip", StringComparison.OrdinalIgnoreCase))) continue;
+                Ast value = parameter.Argument ?? block.CommandElements[i + 1];
+                foreach (VariableExpressionAst variable in value.FindAll(a => a is VariableExpressionAst, true).Cast<VariableExpressionAst>())
+                {
+                    string name = variable.VariablePath.UserPath;
+                    if (variable.VariablePath.IsDriveQualified || builtIn.Contains(name)) continue;
+                    Assert.True(discoveryVariables.Contains(name),
+                        $"{relativePath}:{variable.Extent.StartLineNumber}: -{parameter.ParameterName} uses ${name}, which no BeforeDiscovery block assigns; at discovery it would be empty.");
+                }
+            }
+        }
+    }
+
+    private static ScriptBlockAst Parse(string relativePath)
+    {
+        var ast = Parser.ParseFile(Path.Combine(Repo.Root, relativePath), out _, out var errors);
+        Assert.Empty(errors);
+        return ast;
+    }
+}
