@@ -1,6 +1,4 @@
 using System;
-using System.Collections.Generic;
-using System.Linq;
 using System.Management.Automation;
 using VfioPS.Operations;
 
@@ -24,41 +22,10 @@ public sealed class GetVfioIrqCapabilityCommand : VfioCmdletBase
     [ValidateNotNullOrEmpty]
     public VfioIrqIndexArgument[]? Index { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => ReadIrqs(Device, Index, result =>
     {
-        foreach (var argument in Device)
-        {
-            var device = ResolveDevice(argument);
-            if (device is null) continue;
-            try
-            {
-                IEnumerable<uint> indexes = Index is null
-                    ? Enumerable.Range(0, checked((int)device.NumIrqs)).Select(i => (uint)i)
-                    : Index.Select(a => ResolveIndex(a, device)).Where(i => i.HasValue).Select(i => i!.Value).Distinct().OrderBy(i => i);
-                foreach (uint index in indexes)
-                {
-                    IrqInfoResult result;
-                    try
-                    {
-                        result = IrqInfoReader.Read(device, index);
-                    }
-                    catch (VfioException e) when (e.ErrorId != "VfioDeviceClosed")
-                    {
-                        WriteVfioError(e);
-                        continue;
-                    }
-                    if (!result.Info.Supported)
-                        WriteVerbose($"{device.Name}: IRQ index {index} ({result.Info.Name}) is not supported: {result.Info.UnsupportedReason}.");
-                    else if (result.Info.Capabilities.Length == 0 && result.Fault is null)
-                        WriteVerbose($"{device.Name}: IRQ index {index} ({result.Info.Name}) has no capabilities.");
-                    WriteObject(result.Info.Capabilities, enumerateCollection: true);
-                    if (result.Fault is not null) WriteChainFault(device.Name, index, result.Fault);
-                }
-            }
-            catch (VfioException e)
-            {
-                WriteVfioError(e);
-            }
-        }
-    }
+        if (result.Info.Supported && result.Info.Capabilities.Length == 0 && result.Fault is null)
+            WriteVerbose($"{result.Info.Device}: IRQ index {result.Info.Index} ({result.Info.Name}) has no capabilities.");
+        WriteObject(result.Info.Capabilities, enumerateCollection: true);
+    });
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Management.Automation;
 using VfioPS.Operations;
 
@@ -66,5 +67,56 @@ public abstract class VfioCmdletBase : PSCmdlet
             WriteVfioError(e);
             return null;
         }
+    }
+
+    /// <summary>
+    /// The read loop both Get- cmdlets share: each device, each selected index in index order (all when
+    /// <paramref name="indexes"/> is null), one GET_IRQ_INFO read each. A refused index is reported with -Verbose
+    /// and still handed to <paramref name="emit"/>; a per-index failure is a non-terminating error and the loop
+    /// goes on; a chain fault is written after what <paramref name="emit"/> wrote for that index.
+    /// </summary>
+    protected void ReadIrqs(IEnumerable<VfioDeviceArgument> devices, VfioIrqIndexArgument[]? indexes, Action<IrqInfoResult> emit)
+    {
+        foreach (var argument in devices)
+        {
+            var device = ResolveDevice(argument);
+            if (device is null) continue;
+            try
+            {
+                foreach (uint index in SelectIndexes(device, indexes))
+                {
+                    IrqInfoResult result;
+                    try
+                    {
+                        result = IrqInfoReader.Read(device, index);
+                    }
+                    catch (VfioException e) when (e.ErrorId != "VfioDeviceClosed")
+                    {
+                        WriteVfioError(e);
+                        continue;
+                    }
+                    if (!result.Info.Supported)
+                        WriteVerbose($"{device.Name}: IRQ index {index} ({result.Info.Name}) is not supported: {result.Info.UnsupportedReason}.");
+                    emit(result);
+                    if (result.Fault is not null) WriteChainFault(device.Name, index, result.Fault);
+                }
+            }
+            catch (VfioException e)
+            {
+                // The device was closed under us: one error for it, then the next device.
+                WriteVfioError(e);
+            }
+        }
+    }
+
+    private IEnumerable<uint> SelectIndexes(VfioDevice device, VfioIrqIndexArgument[]? indexes)
+    {
+        if (indexes is null) return IrqInfoReader.AllIndexes(device);
+        var selected = new SortedSet<uint>();
+        foreach (var argument in indexes)
+        {
+            if (ResolveIndex(argument, device) is uint index) selected.Add(index);
+        }
+        return selected;
     }
 }

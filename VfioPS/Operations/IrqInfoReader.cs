@@ -22,10 +22,10 @@ public static class IrqInfoReader
     public static bool IsDeviceSpecific(uint index) => index >= VfioPciIrq.NumFixed;
 
     /// <summary>Every index of the device, 0..num_irqs-1, in order.</summary>
-    public static IEnumerable<IrqInfoResult> ReadAll(VfioDevice device)
+    public static IEnumerable<uint> AllIndexes(VfioDevice device)
     {
         for (uint index = 0; index < device.NumIrqs; index++)
-            yield return Read(device, index);
+            yield return index;
     }
 
     public static IrqInfoResult Read(VfioDevice device, uint index)
