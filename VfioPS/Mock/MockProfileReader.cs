@@ -44,6 +44,8 @@ public static class MockProfileReader
 
     public static MockDeviceProfile LoadFile(string path)
     {
+        if (string.IsNullOrWhiteSpace(path))
+            throw new VfioException("MockProfileNotFound", VfioErrorKind.ObjectNotFound, "No mock profile file was named (the path is empty).", path);
         string text;
         try
         {
@@ -57,12 +59,18 @@ public static class MockProfileReader
         {
             throw new VfioException("MockProfileUnreadable", VfioErrorKind.ResourceUnavailable, $"The mock profile file '{path}' cannot be read: {e.Message}", path, inner: e);
         }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException)
+        {
+            throw new VfioException("MockProfileNotFound", VfioErrorKind.ObjectNotFound, $"'{path}' is not a path to a mock profile file: {e.Message}", path, inner: e);
+        }
         return Parse(text, path);
     }
 
     /// <summary>Parses profile JSON; <paramref name="source"/> names the file in every error.</summary>
     public static MockDeviceProfile Parse(string json, string source)
     {
+        json ??= string.Empty;
+        source ??= "(unnamed)";
         JsonDocument document;
         try
         {
@@ -99,6 +107,8 @@ public static class MockProfileReader
             var device = Required(root, "$", "device");
             RequireObject(device, "$.device", "flags", "numRegions", "numIrqs");
             var deviceFlags = (VfioDeviceFlags)Flags<VfioDeviceFlags>(Required(device, "$.device", "flags"), "$.device.flags");
+            if ((deviceFlags & VfioDeviceFlags.Caps) != 0)
+                throw Invalid("$.device.flags", "has Caps, but mock profiles do not describe device-info capabilities; the kernel sets VFIO_DEVICE_FLAGS_CAPS only when it has a chain to return");
             uint numRegions = UInt(Required(device, "$.device", "numRegions"), "$.device.numRegions");
             uint numIrqs = UInt(Required(device, "$.device", "numIrqs"), "$.device.numIrqs");
             if (numIrqs > 4096) throw Invalid("$.device.numIrqs", $"is {numIrqs}; a mock device has at most 4096 IRQ indexes");
@@ -210,9 +220,14 @@ public static class MockProfileReader
         private void RequireObject(JsonElement element, string path, params string[] allowed)
         {
             if (element.ValueKind != JsonValueKind.Object) throw Invalid(path, $"must be an object, not {Describe(element)}");
+            var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (var property in element.EnumerateObject())
+            {
                 if (!allowed.Contains(property.Name, StringComparer.Ordinal))
                     throw Invalid($"{path}.{property.Name}", $"is not a known property here (known: {string.Join(", ", allowed)}); property names are case-sensitive");
+                // JSON readers disagree on repeated keys (System.Text.Json keeps the last); a profile must not be ambiguous.
+                if (!seen.Add(property.Name)) throw Invalid($"{path}.{property.Name}", "is given more than once");
+            }
         }
 
         private JsonElement Required(JsonElement element, string path, string name)
@@ -241,7 +256,9 @@ public static class MockProfileReader
             {
                 string itemPath = $"{path}[{i++}]";
                 string text = String(item, itemPath);
-                if (!Enum.TryParse<TEnum>(text, ignoreCase: true, out var flag) || !Enum.IsDefined(typeof(TEnum), flag) || text.Trim().Any(char.IsDigit))
+                // Names only: Enum.TryParse would also take numbers, comma lists and "None".
+                if (!text.All(char.IsLetter) || !Enum.TryParse<TEnum>(text, ignoreCase: true, out var flag) || !Enum.IsDefined(typeof(TEnum), flag)
+                    || Convert.ToUInt32(flag, CultureInfo.InvariantCulture) == 0)
                     throw Invalid(itemPath, $"'{text}' is not a flag name; known: {known}");
                 flags |= Convert.ToUInt32(flag, CultureInfo.InvariantCulture);
             }
@@ -257,7 +274,8 @@ public static class MockProfileReader
                 return (Errno)n;
             }
             string text = String(element, path);
-            if (Enum.TryParse<Errno>(text, ignoreCase: false, out var errno) && errno != Errno.None && !text.Any(char.IsDigit) && Enum.IsDefined(typeof(Errno), errno))
+            // Names only: Enum.TryParse would also take numbers and comma lists (OR-ed into some other errno).
+            if (text.Length > 0 && text.All(char.IsLetter) && Enum.TryParse<Errno>(text, ignoreCase: false, out var errno) && errno != Errno.None && Enum.IsDefined(typeof(Errno), errno))
                 return errno;
             throw Invalid(path, $"'{text}' is not an errno name VfioPS knows ({string.Join(", ", Enum.GetNames(typeof(Errno)).Where(n => n != "None"))}); give a number for others");
         }

@@ -39,7 +39,7 @@ public static class VfioDeviceRegistry
 
     public static bool TryGet(string name, out VfioDevice device)
     {
-        if (s_devices.TryGetValue(name.Trim(), out var found)) { device = found; return true; }
+        if (name is not null && s_devices.TryGetValue(name.Trim(), out var found)) { device = found; return true; }
         device = null!;
         return false;
     }
