@@ -121,4 +121,37 @@ public sealed class ErrorTests : IClassFixture<ModuleFixture>
             File.Delete(path);
         }
     }
+
+    [Theory]
+    [InlineData("nosuchdrive:/profile.json")]
+    [InlineData("/tmp")]
+    [InlineData("/no/such/dir/*.json")]
+    public void ProfilePathsThatNameNoFileAreNonTerminatingErrors(string path)
+    {
+        var results = _module.Run($"New-VfioMockDevice -Path '{path}'; 'after'", out var errors);
+        var error = Assert.Single(errors);
+        Assert.Equal("MockProfileNotFound,VfioPS.Commands.NewVfioMockDeviceCommand", error.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.ObjectNotFound, error.CategoryInfo.Category);
+        Assert.Equal("after", Assert.Single(results).BaseObject);
+    }
+
+    [Fact]
+    public void ProfilePathWildcardsOpenOneDevicePerFileAndLiteralPathDoesNot()
+    {
+        string dir = Directory.CreateTempSubdirectory("vfiops-").FullName;
+        try
+        {
+            foreach (string name in new[] { "one", "two" })
+                File.WriteAllText(Path.Combine(dir, name + ".json"),
+                    "{ \"name\": \"" + name + "\", \"device\": { \"flags\": [\"Pci\"], \"numRegions\": 9, \"numIrqs\": 1 }, \"irqs\": [] }");
+            var devices = _module.Run($"New-VfioMockDevice -Path '{dir}/*.json' | ForEach-Object {{ $_.Profile; $_.Dispose() }}");
+            Assert.Equal(new[] { "one", "two" }, devices.Select(d => (string)d.BaseObject).OrderBy(n => n));
+            _module.Run($"New-VfioMockDevice -LiteralPath '{dir}/*.json'", out var errors);
+            Assert.Equal("MockProfileNotFound,VfioPS.Commands.NewVfioMockDeviceCommand", Assert.Single(errors).FullyQualifiedErrorId);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

@@ -46,6 +46,8 @@ public static class MockProfileReader
     {
         if (string.IsNullOrWhiteSpace(path))
             throw new VfioException("MockProfileNotFound", VfioErrorKind.ObjectNotFound, "No mock profile file was named (the path is empty).", path);
+        if (Directory.Exists(path))
+            throw new VfioException("MockProfileNotFound", VfioErrorKind.ObjectNotFound, $"'{path}' is a directory, not a mock profile file.", path);
         string text;
         try
         {

@@ -19,6 +19,8 @@ public enum ChainFaultKind
     Overlap,
     /// <summary>The caps flag is set but cap_offset is 0 although the chain fitted.</summary>
     MissingChain,
+    /// <summary>More capabilities than the answer could hold without overlapping (the selftests' depth cap).</summary>
+    TooLong,
 }
 
 /// <summary>Where and why a chain is malformed. Capabilities before it are still valid.</summary>
@@ -67,7 +69,7 @@ public static class CapabilityChainReader
             if (overlaps)
             { fault = new(ChainFaultKind.Overlap, offset, $"{source} points at offset {offset}, overlapping the capability header at {overlapped}"); break; }
             if (offsets.Count >= maxDepth)
-            { fault = new(ChainFaultKind.Cycle, offset, $"the chain is longer than {maxDepth} capabilities, more than the answer can hold"); break; }
+            { fault = new(ChainFaultKind.TooLong, offset, $"the chain is longer than {maxDepth} capabilities, more than the answer can hold"); break; }
 
             var header = VfioCapabilityCodec.DecodeHeader(buffer.Slice((int)offset));
             offsets.Add(offset);
