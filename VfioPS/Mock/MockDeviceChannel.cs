@@ -16,7 +16,13 @@ public sealed class MockDeviceChannel : IVfioDeviceChannel
     private readonly object _gate = new();
     private bool _closed;
 
-    public MockDeviceChannel(MockDeviceProfile profile) => Profile = profile;
+    private readonly MockIrqController _irqs;
+
+    public MockDeviceChannel(MockDeviceProfile profile)
+    {
+        Profile = profile;
+        _irqs = new MockIrqController(profile, _gate);
+    }
 
     public MockDeviceProfile Profile { get; }
 
@@ -31,7 +37,8 @@ public sealed class MockDeviceChannel : IVfioDeviceChannel
 
             if (request == VfioIoctl.DeviceGetInfo) return WithArgsz(argument, GetInfo);
             if (request == VfioIoctl.DeviceGetIrqInfo) return WithArgsz(argument, GetIrqInfo);
-            // vfio_pci_core_ioctl's default case. SET_IRQS, regions and reset are not modelled by the read path yet.
+            if (request == VfioIoctl.DeviceSetIrqs) return WithArgsz(argument, (arg, _) => _irqs.SetIrqs(arg));
+            // vfio_pci_core_ioctl's default case. Regions and reset are not modelled yet.
             return IoctlResult.Fail(Errno.ENOTTY);
         }
     }
@@ -99,8 +106,32 @@ public sealed class MockDeviceChannel : IVfioDeviceChannel
         return IoctlResult.Success;
     }
 
+    /// <summary>Raises an interrupt from the device side (see <see cref="MockIrqController.Raise"/>); false if nothing was signalled.</summary>
+    public bool RaiseInterrupt(uint index, uint vector)
+    {
+        lock (_gate) return !_closed && _irqs.Raise(index, vector);
+    }
+
+    /// <summary>Deasserts the INTx line.</summary>
+    public void LowerIntx()
+    {
+        lock (_gate) _irqs.LowerIntx();
+    }
+
+    /// <summary>Whether the INTx line is asserted and whether it is masked, as the device sees it.</summary>
+    public (bool Asserted, bool Masked) IntxLine
+    {
+        get { lock (_gate) return (_irqs.IntxLineAsserted, _irqs.IntxMasked); }
+    }
+
+    /// <summary>Closing the device fd: every IRQ disabled, every trigger released, as vfio-pci does at release.</summary>
     public void Dispose()
     {
-        lock (_gate) _closed = true;
+        lock (_gate)
+        {
+            if (_closed) return;
+            _closed = true;
+            _irqs.Dispose();
+        }
     }
 }

@@ -15,7 +15,8 @@ public sealed record MockCapabilityImage(uint CapOffset, byte[] Tail)
 }
 
 /// <summary>One IRQ index of a mock device: an errno it is refused with, or flags and count and an optional chain.</summary>
-public sealed record MockIrqProfile(uint Index, Errno Refusal, VfioIrqFlags Flags, uint Count, MockCapabilityImage? Capabilities);
+/// <param name="PlatformVectors">For MSI/MSI-X: how many vectors the "platform" can allocate; asking for more gets the positive partial-allocation answer.</param>
+public sealed record MockIrqProfile(uint Index, Errno Refusal, VfioIrqFlags Flags, uint Count, MockCapabilityImage? Capabilities, uint? PlatformVectors = null);
 
 /// <summary>A mock device as a profile describes it. Flags are stored exactly as the kernel answers them.</summary>
 public sealed class MockDeviceProfile

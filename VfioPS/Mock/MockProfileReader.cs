@@ -130,13 +130,13 @@ public static class MockProfileReader
 
         private MockIrqProfile Irq(JsonElement entry, string path, uint numIrqs)
         {
-            RequireObject(entry, path, "index", "errno", "flags", "count", "capabilities", "rawCapabilities", "comment");
+            RequireObject(entry, path, "index", "errno", "flags", "count", "capabilities", "rawCapabilities", "platformVectors", "comment");
             uint index = UInt(Required(entry, path, "index"), path + ".index");
             if (index >= numIrqs) throw Invalid(path + ".index", $"is {index}, but $.device.numIrqs is {numIrqs}: indexes go from 0 to {(long)numIrqs - 1}");
 
             if (entry.TryGetProperty("errno", out var errnoElement))
             {
-                foreach (string other in new[] { "flags", "count", "capabilities", "rawCapabilities" })
+                foreach (string other in new[] { "flags", "count", "capabilities", "rawCapabilities", "platformVectors" })
                     if (entry.TryGetProperty(other, out _)) throw Invalid($"{path}.{other}", "cannot be given with errno: a refused index answers nothing else");
                 var errno = ErrnoValue(errnoElement, path + ".errno");
                 return new MockIrqProfile(index, errno, VfioIrqFlags.None, 0, null);
@@ -154,7 +154,14 @@ public static class MockProfileReader
                 throw Invalid(path + ".flags", "lacks Caps although the index has a capability chain: the kernel sets VFIO_IRQ_INFO_FLAG_CAPS whenever it has one");
             if (image is null && capsFlag)
                 throw Invalid(path + ".flags", "has Caps but the index has no capabilities or rawCapabilities");
-            return new MockIrqProfile(index, Errno.None, flags, count, image);
+            uint? platformVectors = null;
+            if (entry.TryGetProperty("platformVectors", out var pv))
+            {
+                if (index != (uint)VfioPciIrqIndex.Msi && index != (uint)VfioPciIrqIndex.MsiX)
+                    throw Invalid(path + ".platformVectors", "applies to MSI (index 1) and MSI-X (index 2) only");
+                platformVectors = UInt(pv, path + ".platformVectors");
+            }
+            return new MockIrqProfile(index, Errno.None, flags, count, image, platformVectors);
         }
 
         /// <summary>Lays capabilities out as the mock answers them: first at 24, each 8-byte aligned, next fields absolute.</summary>

@@ -1,0 +1,144 @@
+using System;
+using System.IO;
+using System.Runtime.InteropServices;
+using Tmds.Linux;
+using VfioPS.Abi;
+using static Tmds.Linux.LibC;
+
+namespace VfioPS.Native;
+
+/// <summary>A Linux file descriptor owned by the module: closed exactly once, when released.</summary>
+public sealed class SafeFileDescriptorHandle : SafeHandle
+{
+    public SafeFileDescriptorHandle(int fd, bool ownsHandle = true) : base(new IntPtr(-1), ownsHandle) => SetHandle(new IntPtr(fd));
+
+    public override bool IsInvalid => handle.ToInt64() < 0;
+
+    /// <summary>The fd number while the handle is open.</summary>
+    public int Fd => (int)handle.ToInt64();
+
+    protected override bool ReleaseHandle() => close((int)handle.ToInt64()) == 0;
+}
+
+/// <summary>The few syscalls eventfds need, each returning the errno rather than throwing.</summary>
+public static unsafe class FileDescriptors
+{
+    /// <summary>eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK): non-blocking so reads never hang; waits go through poll.</summary>
+    public static SafeFileDescriptorHandle CreateEventFd()
+    {
+        int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (fd < 0) throw Failed("eventfd", (Errno)errno);
+        return new SafeFileDescriptorHandle(fd);
+    }
+
+    /// <summary>
+    /// A reference of our own to the eventfd behind a caller's fd number, as eventfd_ctx_fdget gives the kernel:
+    /// EBADF for a number that is no open fd, EINVAL for an fd that is not an eventfd.
+    /// </summary>
+    public static Errno TryDupEventFd(int fd, out SafeFileDescriptorHandle? handle)
+    {
+        handle = null;
+        if (fd < 0) return Errno.EBADF;
+        int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+        if (copy < 0) return (Errno)errno;
+        var owned = new SafeFileDescriptorHandle(copy);
+        if (!IsEventFd(copy))
+        {
+            owned.Dispose();
+            return Errno.EINVAL;
+        }
+        handle = owned;
+        return Errno.None;
+    }
+
+    /// <summary>Whether an fd is an eventfd: its /proc link names the anon inode "[eventfd]".</summary>
+    public static bool IsEventFd(int fd)
+    {
+        try
+        {
+            var link = new FileInfo($"/proc/self/fd/{fd}").LinkTarget;
+            return link == "anon_inode:[eventfd]";
+        }
+        catch (IOException) { return false; }
+        catch (UnauthorizedAccessException) { return false; }
+    }
+
+    /// <summary>Adds <paramref name="value"/> to the eventfd counter, as eventfd_signal does.</summary>
+    public static Errno Signal(SafeFileDescriptorHandle handle, ulong value = 1)
+    {
+        bool added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            ulong v = value;
+            while (true)
+            {
+                long n = write(handle.Fd, &v, sizeof(ulong));
+                if (n == sizeof(ulong)) return Errno.None;
+                int e = errno;
+                if (e != EINTR) return (Errno)e;
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            return Errno.EBADF;
+        }
+        finally
+        {
+            if (added) handle.DangerousRelease();
+        }
+    }
+
+    /// <summary>Reads and resets the counter; 0 when nothing was signalled (EAGAIN on a non-blocking eventfd).</summary>
+    public static ulong ReadCounter(SafeFileDescriptorHandle handle)
+    {
+        bool added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            ulong v = 0;
+            while (true)
+            {
+                long n = read(handle.Fd, &v, sizeof(ulong));
+                if (n == sizeof(ulong)) return v;
+                int e = errno;
+                if (e == EINTR) continue;
+                if (e == EAGAIN) return 0;
+                throw Failed("read(eventfd)", (Errno)e);
+            }
+        }
+        finally
+        {
+            if (added) handle.DangerousRelease();
+        }
+    }
+
+    /// <summary>
+    /// poll(2) for POLLIN on the given fds; returns the number ready (0 on timeout), with each one's readiness in
+    /// <paramref name="ready"/>. EINTR is a 0-ready return, so callers re-check their stop conditions.
+    /// </summary>
+    public static int PollReadable(ReadOnlySpan<int> fds, Span<bool> ready, int timeoutMilliseconds)
+    {
+        var set = fds.Length <= 64 ? stackalloc pollfd[fds.Length] : new pollfd[fds.Length];
+        for (int i = 0; i < fds.Length; i++) set[i] = new pollfd { fd = fds[i], events = POLLIN };
+        int n;
+        fixed (pollfd* p = set)
+        {
+            n = poll(p, (ulong_t)(ulong)fds.Length, timeoutMilliseconds);
+        }
+        if (n < 0)
+        {
+            int e = errno;
+            if (e == EINTR) { ready.Clear(); return 0; }
+            throw Failed("poll", (Errno)e);
+        }
+        for (int i = 0; i < fds.Length; i++) ready[i] = (set[i].revents & POLLIN) != 0;
+        return n;
+    }
+
+    /// <summary>How many fds this process has open, from /proc/self/fd (for leak checks).</summary>
+    public static int OpenCount() => Directory.GetFiles("/proc/self/fd").Length;
+
+    private static VfioException Failed(string call, Errno errno)
+        => new("VfioSyscallFailed", VfioException.KindFromErrno(errno), $"{call} failed: {ErrnoText.Format(errno)}.", call, errno);
+}
