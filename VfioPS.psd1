@@ -11,9 +11,14 @@
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('VfioPS.Format.ps1xml')
     CmdletsToExport      = @(
+        'Close-VfioEventFd'
         'Get-VfioIrqCapability'
         'Get-VfioIrqInfo'
+        'New-VfioEventFd'
         'New-VfioMockDevice'
+        'Send-VfioMockInterrupt'
+        'Set-VfioIrq'
+        'Wait-VfioEventFd'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

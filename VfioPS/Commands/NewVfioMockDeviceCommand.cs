@@ -54,6 +54,7 @@ public sealed class NewVfioMockDeviceCommand : VfioCmdletBase
         try
         {
             var device = open();
+            RunspaceResources.Track(this, device);
             WriteVerbose($"Opened {device.Name} from the {device.Profile} profile: {device.NumIrqs} IRQ indexes.");
             WriteObject(device);
         }

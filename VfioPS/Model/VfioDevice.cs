@@ -1,4 +1,7 @@
 using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using VfioPS.Abi;
 using VfioPS.Channels;
@@ -14,6 +17,7 @@ namespace VfioPS;
 public sealed class VfioDevice : IDisposable
 {
     private readonly IVfioDeviceChannel _channel;
+    private readonly CountingChannel _counted;
     private int _disposed;
 
     internal VfioDevice(string name, string? profile, IVfioDeviceChannel channel, VfioDeviceInfoData info)
@@ -21,6 +25,7 @@ public sealed class VfioDevice : IDisposable
         Name = name;
         Profile = profile;
         _channel = channel;
+        _counted = new CountingChannel(channel);
         Flags = info.Flags;
         NumRegions = info.NumRegions;
         NumIrqs = info.NumIrqs;
@@ -38,6 +43,18 @@ public sealed class VfioDevice : IDisposable
     public uint NumIrqs { get; }
     public bool IsOpen => Volatile.Read(ref _disposed) == 0;
 
+    /// <summary>How many ioctls of each kind went to the device through VfioPS, by kernel name.</summary>
+    public IReadOnlyDictionary<string, long> IoctlCounts => _counted.Counts;
+
+    /// <summary>
+    /// The module's record of the IRQ state it set (VFIO has no ioctl that reads it back): which indexes are
+    /// enabled and which eventfd each vector is bound to. Kept per open device, cleared when it is closed.
+    /// </summary>
+    internal IrqStateRecord IrqRecord { get; } = new();
+
+    /// <summary>The mock device behind this object, or null for a real one.</summary>
+    internal Mock.MockDeviceChannel? MockChannel => _channel as Mock.MockDeviceChannel;
+
     /// <summary>The channel for operations; fails clearly once the device was disposed.</summary>
     internal IVfioDeviceChannel OpenChannel
     {
@@ -46,7 +63,7 @@ public sealed class VfioDevice : IDisposable
             if (!IsOpen)
                 throw new VfioException("VfioDeviceClosed", VfioErrorKind.InvalidOperation,
                     $"The device '{Name}' has been closed (disposed); open it again to use it.", Name);
-            return _channel;
+            return _counted;
         }
     }
 
@@ -55,6 +72,28 @@ public sealed class VfioDevice : IDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         VfioDeviceRegistry.Unregister(this);
         _channel.Dispose();
+        IrqRecord.Clear();
+    }
+
+    /// <summary>Counts the ioctls that pass, so scripts and tests can see how many calls an operation made.</summary>
+    private sealed class CountingChannel : IVfioDeviceChannel
+    {
+        private readonly IVfioDeviceChannel _inner;
+        private readonly ConcurrentDictionary<string, long> _counts = new();
+
+        public CountingChannel(IVfioDeviceChannel inner) => _inner = inner;
+
+        public IReadOnlyDictionary<string, long> Counts => _counts.OrderBy(p => p.Key, StringComparer.Ordinal).ToDictionary(p => p.Key, p => p.Value);
+
+        public string Kind => _inner.Kind;
+
+        public IoctlResult Ioctl(uint request, Span<byte> argument)
+        {
+            _counts.AddOrUpdate(VfioIoctl.DeviceRequestName(request), 1, (_, n) => n + 1);
+            return _inner.Ioctl(request, argument);
+        }
+
+        public void Dispose() => _inner.Dispose();
     }
 
     public override string ToString() => Name;

@@ -1,0 +1,69 @@
+using System;
+using VfioPS.Native;
+
+namespace VfioPS;
+
+/// <summary>
+/// An eventfd created by VfioPS (close-on-exec, non-blocking), for binding to IRQ vectors and waiting on.
+/// Closed by Dispose, by Close-VfioEventFd, and when the runspace that created it closes or the module is removed.
+/// </summary>
+public sealed class VfioEventFd : IDisposable
+{
+    internal VfioEventFd(SafeFileDescriptorHandle handle)
+    {
+        Handle = handle;
+        Fd = handle.Fd;
+    }
+
+    public static VfioEventFd Create() => new(FileDescriptors.CreateEventFd());
+
+    internal SafeFileDescriptorHandle Handle { get; }
+
+    /// <summary>The fd number (kept for display after the eventfd is closed).</summary>
+    public int Fd { get; }
+    public bool IsClosed => Handle.IsClosed;
+    /// <summary>The device it was last bound to through Set-VfioIrq, if any.</summary>
+    public string? Device { get; internal set; }
+    public uint? Index { get; internal set; }
+    public uint? Vector { get; internal set; }
+
+    internal void Bind(string device, uint index, uint vector)
+    {
+        Device = device;
+        Index = index;
+        Vector = vector;
+    }
+
+    internal void Unbind()
+    {
+        Device = null;
+        Index = null;
+        Vector = null;
+    }
+
+    /// <summary>Reads and resets the counter: how many signals arrived since the last read (0 if none).</summary>
+    public ulong Read()
+    {
+        ThrowIfClosed();
+        return FileDescriptors.ReadCounter(Handle);
+    }
+
+    /// <summary>Adds to the counter, as an interrupt would (the INTx resample fd unmasks on such a write).</summary>
+    public void Signal(ulong value = 1)
+    {
+        ThrowIfClosed();
+        var errno = FileDescriptors.Signal(Handle, value);
+        if (errno != Abi.Errno.None)
+            throw new VfioException("VfioEventFdWriteFailed", VfioException.KindFromErrno(errno), $"Writing to eventfd {Fd} failed: {Abi.ErrnoText.Format(errno)}.", this, errno);
+    }
+
+    private void ThrowIfClosed()
+    {
+        if (Handle.IsClosed)
+            throw new VfioException("VfioEventFdClosed", VfioErrorKind.InvalidOperation, $"The eventfd {Fd} has been closed.", this);
+    }
+
+    public void Dispose() => Handle.Dispose();
+
+    public override string ToString() => "eventfd " + Fd;
+}
