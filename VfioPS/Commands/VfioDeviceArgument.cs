@@ -31,6 +31,10 @@ public sealed class VfioDeviceArgument
             throw new VfioException("VfioDeviceNotFound", VfioErrorKind.ObjectNotFound,
                 $"No open mock device is named '{_name}'. Mock devices exist while their object is open in this process: create one with New-VfioMockDevice -Profile <name> (built-in: {string.Join(", ", MockProfileReader.BuiltInNames)}).",
                 _name);
+        if (System.Text.RegularExpressions.Regex.IsMatch(_name, @"^([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$"))
+            throw new VfioException("VfioDeviceNotFound", VfioErrorKind.ObjectNotFound,
+                $"'{_name}' is a PCI address, not an open device. VfioPS works on open devices: closing a VFIO device fd disables its IRQs and resets the function, so a call that opened and closed it would undo itself. Open the device once, keep the object and pass it (or its Name). This version opens loopback mock devices only (New-VfioMockDevice); opening /dev/vfio devices is not available yet.",
+                _name);
         throw new VfioException("VfioDeviceNotFound", VfioErrorKind.ObjectNotFound,
             $"No open VFIO device is named '{_name}'. Pass a device object, or the name of one that is open (for example mock:gvt-vgpu/1 from New-VfioMockDevice).",
             _name);
