@@ -154,4 +154,13 @@ public sealed class ErrorTests : IClassFixture<ModuleFixture>
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public void APciAddressSaysHowToOpenTheDevice()
+    {
+        var error = SingleError("Set-VfioIrq -Device 0000:00:10.0 -Index MSI -Disable");
+        Assert.Equal("VfioDeviceNotFound,VfioPS.Commands.SetVfioIrqCommand", error.FullyQualifiedErrorId);
+        Assert.Equal("0000:00:10.0", error.TargetObject);
+        Assert.Contains("Open the device once", error.Exception.Message);
+    }
 }

@@ -93,6 +93,7 @@ public sealed class WritePathTests : IClassFixture<ModuleFixture>
     [InlineData("Set-VfioIrq $d MSI-X -EventFd $e; Set-VfioIrq $d MSI-X -Mask", "VfioIrqActionNotSupported", ErrorCategory.NotImplemented)]
     [InlineData("Set-VfioIrq $d MSI-X -EventFd $e; Set-VfioIrq $d MSI -EventFd $e[0]", "VfioSetIrqsInvalid", ErrorCategory.InvalidArgument)]
     [InlineData("Set-VfioIrq $d MSI -Trigger", "VfioSetIrqsInvalid", ErrorCategory.InvalidArgument)]
+    [InlineData("$e[0].Dispose(); Set-VfioIrq $d MSI -EventFd $e[0]", "VfioEventFdClosed", ErrorCategory.InvalidOperation)]
     public void MistakesAreErrorRecordsWithStableIds(string call, string id, ErrorCategory category)
     {
         _module.Run("$d = New-VfioMockDevice e1000e; $e = New-VfioEventFd -Count 2; try { " + call + " } finally { $e | Close-VfioEventFd; $d.Dispose() }", out var errors);

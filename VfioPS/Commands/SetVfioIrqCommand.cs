@@ -119,6 +119,10 @@ public sealed class SetVfioIrqCommand : VfioCmdletBase
     private IrqSetRequest BuildRequest(VfioIrqInfo info)
     {
         uint index = info.Index;
+        // A closed eventfd object's number may already belong to another file: never send it.
+        foreach (var closed in (EventFd ?? Array.Empty<VfioEventFdArgument>()).Where(e => e.EventFd is { IsClosed: true }))
+            throw new VfioException("VfioEventFdClosed", VfioErrorKind.InvalidOperation,
+                $"eventfd {closed.Fd} has been closed; create a new one with New-VfioEventFd.", info.Device);
         switch (ParameterSetName)
         {
             case EventFdSet:
