@@ -64,3 +64,25 @@ function Remove-AnsiEscape {
     param([Parameter(Mandatory, ValueFromPipeline)][AllowEmptyString()][string] $Text)
     process { $Text -replace '\x1b\[[0-9;?]*[A-Za-z]', '' }
 }
+
+function Close-VfioTestEventFd {
+    # Closes every VfioPS.VfioEventFd it is given, also inside nested arrays and lists (nulls and other objects are
+    # fine): for AfterAll/AfterEach.
+    param([Parameter(ValueFromPipeline)][AllowNull()][object] $InputObject)
+    process {
+        # foreach, not @(): @() of a List[object] that came down the pipeline fails ("Argument types do not match").
+        foreach ($item in $InputObject) {
+            if ($item -is [VfioPS.VfioEventFd]) { $item.Dispose() }
+            elseif ($item -is [System.Collections.IList]) { $item | Close-VfioTestEventFd }
+        }
+    }
+}
+
+function Get-VfioOpenFdCount {
+    # How many fds this process has open (/proc/self/fd), counted after finalizers ran so that handles dropped
+    # earlier do not close in the middle of a comparison.
+    [System.GC]::Collect()
+    [System.GC]::WaitForPendingFinalizers()
+    [System.GC]::Collect()
+    [System.IO.Directory]::GetFileSystemEntries('/proc/self/fd').Length
+}
