@@ -231,6 +231,45 @@ public sealed class WritePathTests : IClassFixture<ModuleFixture>
     }
 
     [Fact]
+    public void StreamingWithMaxEventsLeavesTheRestForTheNextWait()
+    {
+        var results = _module.Run("""
+            $d = New-VfioMockDevice e1000e; $e = New-VfioEventFd -Count 5
+            Set-VfioIrq $d MSI-X -EventFd $e
+            Set-VfioIrq $d MSI-X -Trigger -Value $true, $false, $true, $false, $true
+            (Wait-VfioEventFd $e -Stream -MaxEvents 1 -Timeout 5).Vector
+            (Wait-VfioEventFd $e -Stream -MaxEvents 5 -Timeout 0.5).Vector
+            $e | Close-VfioEventFd; $d.Dispose()
+            """);
+        Assert.Equal(new object[] { 0u, 2u, 4u }, results.Select(r => r.BaseObject));
+    }
+
+    [Fact]
+    public void MinusOneFromTheCommandLineDeassignsAVector()
+    {
+        var results = _module.Run("""
+            $d = New-VfioMockDevice e1000e; $e = New-VfioEventFd -Count 3
+            Set-VfioIrq $d MSI-X -EventFd $e
+            Set-VfioIrq $d MSI-X -EventFd -1 -Start 1 -PassThru | ForEach-Object { $_.Vectors.Vector }
+            $e | Close-VfioEventFd; $d.Dispose()
+            """);
+        Assert.Equal(new object[] { 0u, 2u }, results.Select(r => r.BaseObject));
+    }
+
+    [Fact]
+    public void RaisingAVectorOutsideTheIndexIsAnError()
+    {
+        var error = Assert.Single(Errors("$d = New-VfioMockDevice e1000e; Send-VfioMockInterrupt $d MSI-X -Vector 7; $d.Dispose()"));
+        Assert.Equal("VfioIrqRangeInvalid,VfioPS.Commands.SendVfioMockInterruptCommand", error.FullyQualifiedErrorId);
+    }
+
+    private System.Collections.Generic.IReadOnlyList<ErrorRecord> Errors(string script)
+    {
+        _module.Run(script, out var errors);
+        return errors;
+    }
+
+    [Fact]
     public void StopEndsAWaitAtOnce()
     {
         using var ps = PowerShell.Create();

@@ -57,6 +57,22 @@ public sealed class SendVfioMockInterruptCommand : VfioCmdletBase
                 continue;
             }
             if (ResolveIndex(Index, device) is not uint index) continue;
+            uint count;
+            try
+            {
+                count = Operations.IrqInfoReader.Read(device, index).Info.Count;
+            }
+            catch (VfioException e)
+            {
+                WriteVfioError(e);
+                continue;
+            }
+            if (Vector >= count)
+            {
+                WriteVfioError(new VfioException("VfioIrqRangeInvalid", VfioErrorKind.InvalidArgument,
+                    $"'{device.Name}' IRQ index {index} has {count} vectors; vector {Vector} is not one of them.", device.Name));
+                continue;
+            }
             bool delivered = mock.RaiseInterrupt(index, Vector);
             var (asserted, masked) = mock.IntxLine;
             WriteVerbose(delivered

@@ -63,10 +63,9 @@ public sealed class WaitVfioEventFdCommand : VfioCmdletBase, IDisposable
         do
         {
             TimeSpan? left = total is TimeSpan t ? (t > clock.Elapsed ? t - clock.Elapsed : TimeSpan.Zero) : null;
-            var fired = _waiter.WaitOnce(_eventFds, left);
+            var fired = _waiter.WaitOnce(_eventFds, left, MaxEvents - emitted);
             foreach (var firing in fired)
             {
-                if (emitted >= MaxEvents) break;
                 WriteObject(firing);
                 emitted++;
             }
@@ -74,7 +73,7 @@ public sealed class WaitVfioEventFdCommand : VfioCmdletBase, IDisposable
             {
                 if (fired.Count == 0 && !_waiter.IsCancelled)
                 {
-                    WriteError(new ErrorRecord(new TimeoutException($"No eventfd fired within {Timeout} s ({string.Join(", ", _eventFds.Select(e => e.Fd))})."),
+                    WriteError(new ErrorRecord(new TimeoutException(string.Format(System.Globalization.CultureInfo.InvariantCulture, "No eventfd fired within {0} s", Timeout) + $"  ({string.Join(", ", _eventFds.Select(e => e.Fd))})."),
                         "VfioEventFdWaitTimeout", ErrorCategory.OperationTimeout, _eventFds.ToArray()));
                 }
                 return;

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Buffers.Binary;
 using VfioPS.Abi;
 using VfioPS.Channels;
@@ -127,11 +128,15 @@ public sealed class MockDeviceChannel : IVfioDeviceChannel
     /// <summary>Closing the device fd: every IRQ disabled, every trigger released, as vfio-pci does at release.</summary>
     public void Dispose()
     {
+        IReadOnlyList<System.Threading.Thread> watchers;
         lock (_gate)
         {
             if (_closed) return;
             _closed = true;
             _irqs.Dispose();
+            watchers = _irqs.TakeStoppedWatchers();
         }
+        // Outside the lock (a watcher may be waiting for it): once Dispose returns, the watcher closed its fds.
+        foreach (var thread in watchers) thread.Join(TimeSpan.FromSeconds(2));
     }
 }

@@ -194,8 +194,22 @@ internal sealed class MockIrqController : IDisposable
 
     private void StopResample()
     {
-        _resample?.Stop();
+        if (_resample is not null)
+        {
+            _stoppedWatchers.RemoveAll(t => !t.IsAlive);
+            _stoppedWatchers.Add(_resample.Stop());
+        }
         _resample = null;
+    }
+
+    /// <summary>Watcher threads told to stop; the channel joins them outside its lock when the device closes.</summary>
+    private readonly List<Thread> _stoppedWatchers = new();
+
+    public IReadOnlyList<Thread> TakeStoppedWatchers()
+    {
+        var threads = _stoppedWatchers.ToArray();
+        _stoppedWatchers.Clear();
+        return threads;
     }
 
     // ---- MSI / MSI-X ----
@@ -411,7 +425,11 @@ internal sealed class MockIrqController : IDisposable
             _thread.Start();
         }
 
-        public void Stop() => FileDescriptors.Signal(_stop);
+        public Thread Stop()
+        {
+            FileDescriptors.Signal(_stop);
+            return _thread;
+        }
 
         private void Run()
         {

@@ -27,7 +27,8 @@ public sealed class EventFdWaiter : IDisposable
     /// cancelled; then reads every readable one (which resets it) and returns them in the order given. Empty on
     /// timeout or cancel.
     /// </summary>
-    public IReadOnlyList<VfioEventFdFiring> WaitOnce(IReadOnlyList<VfioEventFd> eventFds, TimeSpan? timeout)
+    /// <param name="maxFirings">Read at most this many eventfds: the others keep their counts for the next wait.</param>
+    public IReadOnlyList<VfioEventFdFiring> WaitOnce(IReadOnlyList<VfioEventFd> eventFds, TimeSpan? timeout, int maxFirings = int.MaxValue)
     {
         var fired = new List<VfioEventFdFiring>();
         var clock = Stopwatch.StartNew();
@@ -56,7 +57,7 @@ public sealed class EventFdWaiter : IDisposable
                 if (n > 0 && !ready[0])
                 {
                     var now = DateTimeOffset.Now;
-                    for (int i = 0; i < eventFds.Count; i++)
+                    for (int i = 0; i < eventFds.Count && fired.Count < maxFirings; i++)
                     {
                         if (!ready[i + 1]) continue;
                         ulong counter = FileDescriptors.ReadCounter(eventFds[i].Handle);
