@@ -126,7 +126,12 @@ internal sealed class MockIrqController : IDisposable
             {
                 var errno = FileDescriptors.TryDupEventFd(fd, out var handle);
                 if (errno != Errno.None) return IoctlResult.Fail(errno);
-                StopResample();
+                // vfio_virqfd_enable: one unmask irqfd at a time; the fd is resolved before the check.
+                if (_resample is not null)
+                {
+                    handle!.Dispose();
+                    return IoctlResult.Fail(Errno.EBUSY);
+                }
                 _resample = new ResampleWatcher(handle!, this);
             }
             else
@@ -228,6 +233,8 @@ internal sealed class MockIrqController : IDisposable
         {
             if (_active == type) return SetBlock(index, start, count, data);
             uint nvec = start + count;
+            // pci_alloc_irq_vectors(pdev, 1, 0, ...) refuses a maximum below the minimum.
+            if (nvec == 0) return IoctlResult.Fail(Errno.ERANGE);
             // vfio_msi_enable: fewer vectors than asked is a positive return of what is available, nothing enabled.
             if (_profile.Irqs.TryGetValue((uint)index, out var irq) && irq.PlatformVectors is uint available && available < nvec)
                 return available == 0 ? IoctlResult.Fail(Errno.ENOSPC) : new IoctlResult((int)available, Errno.None);
@@ -268,18 +275,18 @@ internal sealed class MockIrqController : IDisposable
         return IoctlResult.Success;
     }
 
-    /// <summary>Releases the vector's trigger, then binds a dup of <paramref name="fd"/> unless it is negative.</summary>
+    /// <summary>
+    /// vfio_msi_set_vector_signal: releases the vector's trigger first, then binds a dup of <paramref name="fd"/>
+    /// unless it is negative; a bad fd therefore leaves the vector unassigned, as in the kernel.
+    /// </summary>
     private static Errno SetVectorSignal(SafeFileDescriptorHandle?[] vectors, uint vector, int fd)
     {
-        SafeFileDescriptorHandle? trigger = null;
-        if (fd >= 0)
-        {
-            var errno = FileDescriptors.TryDupEventFd(fd, out trigger);
-            if (errno != Errno.None) return errno;
-        }
         vectors[vector]?.Dispose();
-        vectors[vector] = trigger;
-        return Errno.None;
+        vectors[vector] = null;
+        if (fd < 0) return Errno.None;
+        var errno = FileDescriptors.TryDupEventFd(fd, out var trigger);
+        if (errno == Errno.None) vectors[vector] = trigger;
+        return errno;
     }
 
     private void DisableMsi()

@@ -46,7 +46,7 @@ public sealed class VfioException : Exception
     /// <summary>The category an errno belongs to, as the module maps it everywhere.</summary>
     public static VfioErrorKind KindFromErrno(Errno errno) => errno switch
     {
-        Errno.EINVAL or Errno.EBADF or Errno.EFAULT => VfioErrorKind.InvalidArgument,
+        Errno.EINVAL or Errno.EBADF or Errno.EFAULT or Errno.ERANGE => VfioErrorKind.InvalidArgument,
         Errno.ENOENT or Errno.ENODEV or Errno.ENXIO => VfioErrorKind.ObjectNotFound,
         Errno.EACCES or Errno.EPERM => VfioErrorKind.PermissionDenied,
         Errno.EBUSY or Errno.EAGAIN => VfioErrorKind.ResourceBusy,
