@@ -12,6 +12,7 @@
     FormatsToProcess     = @('VfioPS.Format.ps1xml')
     CmdletsToExport      = @(
         'Close-VfioEventFd'
+        'Get-VfioDevice'
         'Get-VfioIrqCapability'
         'Get-VfioIrqInfo'
         'New-VfioEventFd'

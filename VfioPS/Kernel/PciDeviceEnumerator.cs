@@ -1,0 +1,91 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+
+namespace VfioPS.Kernel;
+
+/// <summary>Reads PCI devices and their VFIO facts from sysfs (/sys/bus/pci/devices/&lt;BDF&gt;).</summary>
+public static class PciDeviceEnumerator
+{
+    public const string VfioPciDriver = "vfio-pci";
+
+    public static IReadOnlyList<VfioPciDevice> Enumerate(VfioHostPaths paths)
+    {
+        if (!Directory.Exists(paths.PciDevices)) return Array.Empty<VfioPciDevice>();
+        return Directory.EnumerateFileSystemEntries(paths.PciDevices)
+            .Select(Path.GetFileName)
+            .Where(name => name is not null && PciAddress.IsAddress(name))
+            .OrderBy(name => name, StringComparer.Ordinal)
+            .Select(name => Read(paths, name!))
+            .ToArray();
+    }
+
+    /// <summary>The device at <paramref name="address"/> (already validated), or null when sysfs has no such device.</summary>
+    public static VfioPciDevice? Find(VfioHostPaths paths, string address)
+        => Directory.Exists(paths.PciDevice(address)) ? Read(paths, address) : null;
+
+    private static VfioPciDevice Read(VfioHostPaths paths, string address)
+    {
+        string dir = paths.PciDevice(address);
+        ushort vendor = (ushort)ReadHex(Path.Combine(dir, "vendor"));
+        ushort device = (ushort)ReadHex(Path.Combine(dir, "device"));
+        uint cls = ReadHex(Path.Combine(dir, "class"));
+        string? driver = LinkName(Path.Combine(dir, "driver"));
+        int? group = int.TryParse(LinkName(Path.Combine(dir, "iommu_group")), NumberStyles.None, CultureInfo.InvariantCulture, out int g) ? g : null;
+        string? groupPath = group is int n ? paths.Group(n) : null;
+        string? cdevName = Directory.Exists(Path.Combine(dir, "vfio-dev"))
+            ? Directory.EnumerateDirectories(Path.Combine(dir, "vfio-dev")).Select(Path.GetFileName).FirstOrDefault(d => d is not null && d.StartsWith("vfio", StringComparison.Ordinal))
+            : null;
+        string? cdevPath = cdevName is null ? null : paths.Cdev(cdevName);
+
+        var groupDevices = group is int gg && Directory.Exists(paths.IommuGroupDevices(gg))
+            ? Directory.EnumerateFileSystemEntries(paths.IommuGroupDevices(gg)).Select(Path.GetFileName).Where(a => a is not null).Select(a => a!).OrderBy(a => a, StringComparer.Ordinal).ToArray()
+            : Array.Empty<string>();
+
+        string? reason = null;
+        if (driver != VfioPciDriver) reason = driver is null ? "no driver is bound; bind it to vfio-pci" : $"it is bound to {driver}, not vfio-pci";
+        else if (group is null) reason = "it has no IOMMU group (is the IOMMU enabled?)";
+        else if (!File.Exists(groupPath!) && (cdevPath is null || !File.Exists(cdevPath))) reason = $"{groupPath} does not exist";
+        else
+        {
+            // A group is viable only when every device in it is bound to vfio-pci (or a stub) or to no driver.
+            foreach (string other in groupDevices.Where(a => a != address))
+            {
+                string? otherDriver = LinkName(Path.Combine(paths.PciDevice(other), "driver"));
+                if (otherDriver is not null && otherDriver != VfioPciDriver && otherDriver != "pci-stub")
+                {
+                    reason = $"IOMMU group {group} is not viable: {other} in the same group is bound to {otherDriver}";
+                    break;
+                }
+            }
+        }
+        return new VfioPciDevice(address, vendor, device, cls, driver, group, groupPath, cdevPath, groupDevices, reason is null, reason);
+    }
+
+    private static uint ReadHex(string file)
+    {
+        try
+        {
+            string text = File.ReadAllText(file).Trim();
+            if (text.StartsWith("0x", StringComparison.OrdinalIgnoreCase)) text = text.Substring(2);
+            return uint.TryParse(text, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out uint v) ? v : 0;
+        }
+        catch (IOException) { return 0; }
+        catch (UnauthorizedAccessException) { return 0; }
+    }
+
+    /// <summary>The last path element a sysfs symlink points at (driver, iommu_group); null when absent.</summary>
+    private static string? LinkName(string link)
+    {
+        try
+        {
+            var info = new FileInfo(link);
+            string? target = info.LinkTarget ?? new DirectoryInfo(link).LinkTarget;
+            return target is null ? null : Path.GetFileName(target.TrimEnd('/'));
+        }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+    }
+}
