@@ -11,12 +11,14 @@
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('VfioPS.Format.ps1xml')
     CmdletsToExport      = @(
+        'Close-VfioDevice'
         'Close-VfioEventFd'
         'Get-VfioDevice'
         'Get-VfioIrqCapability'
         'Get-VfioIrqInfo'
         'New-VfioEventFd'
         'New-VfioMockDevice'
+        'Open-VfioDevice'
         'Send-VfioMockInterrupt'
         'Set-VfioIrq'
         'Wait-VfioEventFd'

@@ -77,5 +77,41 @@ public sealed class DeviceEnumerationTests : IClassFixture<ModuleFixture>, IDisp
         Assert.Matches(@"0000:00:10.0 +8086:10d3 +020000 +vfio-pci +3 True", output);
     }
 
+    [Fact]
+    public void OpeningSaysWhatIsMissing()
+    {
+        // Not bound to vfio-pci: the message says how to bind it.
+        _module.Run($"Open-VfioDevice {Roots} 0000:00:1f.2", out var errors);
+        var notBound = Assert.Single(errors);
+        Assert.Equal("VfioDeviceNotBound,VfioPS.Commands.OpenVfioDeviceCommand", notBound.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.InvalidOperation, notBound.CategoryInfo.Category);
+        Assert.Contains("driver_override", notBound.Exception.Message);
+
+        // No /dev/vfio/vfio: the VFIO driver is not loaded.
+        _module.Run($"Open-VfioDevice {Roots} 0000:00:10.0", out errors);
+        var missing = Assert.Single(errors);
+        Assert.Equal("VfioNotAvailable,VfioPS.Commands.OpenVfioDeviceCommand", missing.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.ObjectNotFound, missing.CategoryInfo.Category);
+        Assert.Equal("0000:00:10.0", missing.TargetObject);
+
+        // Something that is not a VFIO container answers the API version ioctl with an error.
+        File.WriteAllText(Path.Combine(Dev, "vfio", "vfio"), "");
+        _module.Run($"Open-VfioDevice {Roots} 0000:00:10.0", out errors);
+        Assert.Equal("VfioApiVersionMismatch,VfioPS.Commands.OpenVfioDeviceCommand", Assert.Single(errors).FullyQualifiedErrorId);
+
+        _module.Run($"Open-VfioDevice {Roots} 'not-an-address'", out errors);
+        Assert.Equal("VfioPciAddressInvalid,VfioPS.Commands.OpenVfioDeviceCommand", Assert.Single(errors).FullyQualifiedErrorId);
+    }
+
+    [Fact]
+    public void ReadCmdletsTakeGetVfioDeviceOutputAndTryToOpenIt()
+    {
+        // Without a VFIO driver the read fails per device with the reason, and the pipeline goes on.
+        var results = _module.Run($"$env:VFIOPS_SYSFS_ROOT = '{Sys}'; $env:VFIOPS_DEV_ROOT = '{Dev}/none'; try {{ Get-VfioDevice -Driver vfio-pci | Get-VfioIrqInfo; 'after' }} finally {{ $env:VFIOPS_SYSFS_ROOT = $null; $env:VFIOPS_DEV_ROOT = $null }}", out var errors);
+        Assert.Equal("after", Assert.Single(results).BaseObject);
+        Assert.Equal(2, errors.Count);
+        Assert.All(errors, e => Assert.Equal("VfioNotAvailable,VfioPS.Commands.GetVfioIrqInfoCommand", e.FullyQualifiedErrorId));
+    }
+
     public void Dispose() => Directory.Delete(_root, recursive: true);
 }

@@ -42,11 +42,15 @@ public abstract class VfioCmdletBase : PSCmdlet
     }
 
     /// <summary>The open device an argument names, or null after writing why there is none.</summary>
-    protected VfioDevice? ResolveDevice(VfioDeviceArgument argument)
+    protected VfioDevice? ResolveDevice(VfioDeviceArgument argument) => ResolveDevice(argument, openAddress: false, out _);
+
+    /// <summary>As above; with <paramref name="openAddress"/> a PCI address is opened for this call (the caller closes it).</summary>
+    protected VfioDevice? ResolveDevice(VfioDeviceArgument argument, bool openAddress, out bool temporary)
     {
+        temporary = false;
         try
         {
-            return argument.Resolve();
+            return argument.Resolve(openAddress, out temporary);
         }
         catch (VfioException e)
         {
@@ -79,7 +83,8 @@ public abstract class VfioCmdletBase : PSCmdlet
     {
         foreach (var argument in devices)
         {
-            var device = ResolveDevice(argument);
+            // Reads may open a PCI address for the call; closing it again resets a vfio-pci function (the help says so).
+            var device = ResolveDevice(argument, openAddress: true, out bool temporary);
             if (device is null) continue;
             try
             {
@@ -105,6 +110,10 @@ public abstract class VfioCmdletBase : PSCmdlet
             {
                 // The device was closed under us: one error for it, then the next device.
                 WriteVfioError(e);
+            }
+            finally
+            {
+                if (temporary) device.Dispose();
             }
         }
     }

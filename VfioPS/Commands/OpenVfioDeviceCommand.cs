@@ -1,0 +1,51 @@
+using System;
+using System.Management.Automation;
+using VfioPS.Kernel;
+
+namespace VfioPS.Commands;
+
+/// <summary>
+/// Open-VfioDevice: opens a vfio-pci device through its VFIO group and returns the device object (the type the mock
+/// returns). It stays open until Close-VfioDevice or Dispose(); closing it disables its IRQs and resets the function.
+/// </summary>
+[Cmdlet(VerbsCommon.Open, "VfioDevice")]
+[OutputType(typeof(VfioDevice))]
+public sealed class OpenVfioDeviceCommand : VfioCmdletBase
+{
+    /// <summary>PCI addresses (DDDD:BB:DD.F), or devices from Get-VfioDevice.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string[] Address { get; set; } = Array.Empty<string>();
+
+    /// <summary>The VF token (a UUID) for an SR-IOV VF whose PF is bound to vfio-pci.</summary>
+    [Parameter]
+    public Guid? VfToken { get; set; }
+
+    /// <summary>Test hook: the sysfs root (default /sys, or $env:VFIOPS_SYSFS_ROOT).</summary>
+    [Parameter(DontShow = true)]
+    public string? SysfsRoot { get; set; }
+
+    /// <summary>Test hook: the /dev root (default /dev, or $env:VFIOPS_DEV_ROOT).</summary>
+    [Parameter(DontShow = true)]
+    public string? DevRoot { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var defaults = VfioHostPaths.Default;
+        var paths = new VfioHostPaths(SysfsRoot ?? defaults.SysfsRoot, DevRoot ?? defaults.DevRoot);
+        foreach (string address in Address)
+        {
+            try
+            {
+                var device = KernelDevices.Open(address, VfToken, paths);
+                RunspaceResources.Track(this, device);
+                WriteVerbose($"Opened {device.Name}: {device.NumIrqs} IRQ indexes, {device.NumRegions} regions, flags {device.Flags}.");
+                WriteObject(device);
+            }
+            catch (VfioException e)
+            {
+                WriteVfioError(e);
+            }
+        }
+    }
+}

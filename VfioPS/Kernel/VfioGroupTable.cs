@@ -1,0 +1,165 @@
+using System;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using VfioPS.Abi;
+using VfioPS.Native;
+
+namespace VfioPS.Kernel;
+
+/// <summary>
+/// The VFIO groups this process has open. A group can be opened once per system, so its fd and its container
+/// are process-wide, reference-counted and locked: several devices of one group share them, and the last device
+/// to close releases both.
+/// </summary>
+internal static class VfioGroupTable
+{
+    private static readonly object s_gate = new();
+    private static readonly Dictionary<string, Entry> s_groups = new(StringComparer.Ordinal);
+
+    private const int VfioApiVersion = 0;
+    private const int Type1Iommu = 1;
+    private const int Type1v2Iommu = 3;
+    private const uint GroupFlagsViable = 1;
+
+    private sealed class Entry
+    {
+        public required string Path;
+        public required SafeFileDescriptorHandle Group;
+        public required SafeFileDescriptorHandle Container;
+        public int References;
+    }
+
+    /// <summary>One device's hold on a group; disposing it releases the group with the last device.</summary>
+    internal sealed class Lease : IDisposable
+    {
+        private readonly string _path;
+        private int _released;
+
+        public Lease(string path, SafeFileDescriptorHandle group)
+        {
+            _path = path;
+            Group = group;
+        }
+
+        public SafeFileDescriptorHandle Group { get; }
+
+        public void Dispose()
+        {
+            if (System.Threading.Interlocked.Exchange(ref _released, 1) != 0) return;
+            lock (s_gate)
+            {
+                if (!s_groups.TryGetValue(_path, out var entry) || --entry.References > 0) return;
+                s_groups.Remove(_path);
+                // Closing the group fd unsets its container; then the container goes.
+                entry.Group.Dispose();
+                entry.Container.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Opens (or shares) the group at <paramref name="groupPath"/> with a container and an IOMMU set.</summary>
+    public static Lease Acquire(VfioHostPaths paths, string groupPath, VfioPciDevice device)
+    {
+        lock (s_gate)
+        {
+            if (s_groups.TryGetValue(groupPath, out var existing))
+            {
+                existing.References++;
+                return new Lease(groupPath, existing.Group);
+            }
+
+            var container = OpenOrThrow(paths.Container, device, isGroup: false);
+            SafeFileDescriptorHandle? group = null;
+            try
+            {
+                var version = KernelSyscalls.IoctlValue(container, VfioIoctl.GetApiVersion, 0);
+                if (version.ReturnValue != VfioApiVersion)
+                    throw new VfioException("VfioApiVersionMismatch", VfioErrorKind.NotImplemented,
+                        $"{paths.Container} reports VFIO API version {version.ReturnValue}; VfioPS speaks version {VfioApiVersion}.", device.Address);
+
+                group = OpenOrThrow(groupPath, device, isGroup: true);
+                Span<byte> status = stackalloc byte[8];
+                BinaryPrimitives.WriteUInt32LittleEndian(status, 8);
+                var statusResult = KernelSyscalls.Ioctl(group, VfioIoctl.GroupGetStatus, status);
+                if (statusResult.IsError) throw VfioException.FromIoctl("VfioGroupStatusFailed", $"VFIO_GROUP_GET_STATUS on {groupPath}", statusResult.Errno, device.Address);
+                if ((BinaryPrimitives.ReadUInt32LittleEndian(status.Slice(4)) & GroupFlagsViable) == 0)
+                    throw new VfioException("VfioGroupNotViable", VfioErrorKind.InvalidOperation,
+                        $"IOMMU group {device.IommuGroup} ({groupPath}) is not viable: " +
+                        (device.UnusableReason ?? "another device of the group is bound to a host driver") +
+                        ". Bind every device of the group to vfio-pci (or unbind it) first.", device.Address);
+
+                Span<byte> containerFd = stackalloc byte[4];
+                BinaryPrimitives.WriteInt32LittleEndian(containerFd, container.Fd);
+                var set = KernelSyscalls.Ioctl(group, VfioIoctl.GroupSetContainer, containerFd);
+                if (set.IsError) throw VfioException.FromIoctl("VfioGroupSetContainerFailed", $"VFIO_GROUP_SET_CONTAINER on {groupPath}", set.Errno, device.Address);
+
+                int iommu = KernelSyscalls.IoctlValue(container, VfioIoctl.CheckExtension, Type1v2Iommu).ReturnValue > 0 ? Type1v2Iommu
+                    : KernelSyscalls.IoctlValue(container, VfioIoctl.CheckExtension, Type1Iommu).ReturnValue > 0 ? Type1Iommu : 0;
+                if (iommu == 0)
+                    throw new VfioException("VfioIommuUnsupported", VfioErrorKind.NotImplemented,
+                        $"The VFIO container supports neither TYPE1v2 nor TYPE1 IOMMU; VfioPS needs one of them.", device.Address);
+                var setIommu = KernelSyscalls.IoctlValue(container, VfioIoctl.SetIommu, iommu);
+                if (setIommu.IsError) throw VfioException.FromIoctl("VfioSetIommuFailed", "VFIO_SET_IOMMU", setIommu.Errno, device.Address);
+
+                s_groups[groupPath] = new Entry { Path = groupPath, Group = group, Container = container, References = 1 };
+                return new Lease(groupPath, group);
+            }
+            catch
+            {
+                group?.Dispose();
+                container.Dispose();
+                throw;
+            }
+        }
+    }
+
+    private static SafeFileDescriptorHandle OpenOrThrow(string path, VfioPciDevice device, bool isGroup)
+    {
+        var fd = KernelSyscalls.Open(path, out var errno);
+        if (fd is not null) return fd;
+        throw errno switch
+        {
+            Errno.ENOENT or Errno.ENODEV or Errno.ENXIO => isGroup
+                ? new VfioException("VfioGroupNotFound", VfioErrorKind.ObjectNotFound,
+                    $"{path} does not exist: IOMMU group {device.IommuGroup} has no VFIO group node (is {device.Address} bound to vfio-pci?).", device.Address, errno)
+                : new VfioException("VfioNotAvailable", VfioErrorKind.ObjectNotFound,
+                    $"{path} does not exist: the VFIO driver is not loaded (modprobe vfio-pci) or this system has no IOMMU enabled.", device.Address, errno),
+            Errno.EACCES or Errno.EPERM => new VfioException("VfioPermissionDenied", VfioErrorKind.PermissionDenied,
+                $"Permission denied opening {path}: the user needs read and write access to it (run as root, or give the user access with a udev rule or group).", device.Address, errno),
+            Errno.EBUSY => new VfioException("VfioGroupBusy", VfioErrorKind.ResourceBusy,
+                $"{path} is in use" + HolderText(path) + ": a group can be opened by one process at a time (a running VM holds its devices' groups).", device.Address, errno),
+            _ => new VfioException("VfioOpenFailed", VfioException.KindFromErrno(errno), $"Opening {path} failed: {ErrnoText.Format(errno)}.", device.Address, errno),
+        };
+    }
+
+    /// <summary>" by process 1234 (qemu-system-x86)" when /proc shows who holds the file; empty otherwise.</summary>
+    internal static string HolderText(string path)
+    {
+        var holders = new List<string>();
+        try
+        {
+            foreach (string procDir in Directory.EnumerateDirectories("/proc"))
+            {
+                string pidText = Path.GetFileName(procDir);
+                if (!int.TryParse(pidText, out int pid) || pid == Environment.ProcessId) continue;
+                try
+                {
+                    foreach (string fd in Directory.EnumerateFileSystemEntries(Path.Combine(procDir, "fd")))
+                    {
+                        if (new FileInfo(fd).LinkTarget != path) continue;
+                        string comm = File.Exists(Path.Combine(procDir, "comm")) ? File.ReadAllText(Path.Combine(procDir, "comm")).Trim() : "?";
+                        holders.Add($"{pid} ({comm})");
+                        break;
+                    }
+                }
+                catch (IOException) { }
+                catch (UnauthorizedAccessException) { }
+            }
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return holders.Count == 0 ? string.Empty : " by process " + string.Join(", ", holders.Distinct());
+    }
+}
