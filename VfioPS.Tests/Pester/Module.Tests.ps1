@@ -5,10 +5,10 @@ BeforeDiscovery {
     # resolved at import by VfioPS.Loading.NativeDependencyResolver).
     $runtimeIdentifiers = @('linux-x64', 'linux-arm64', 'linux-arm')
 
-    $formattedTypes = @('VfioPS.VfioDevice', 'VfioPS.VfioIrqInfo', 'VfioPS.VfioIrqCapability')
+    $formattedTypes = @('VfioPS.VfioDevice', 'VfioPS.VfioIrqInfo', 'VfioPS.VfioIrqCapability', 'VfioPS.VfioEventFd', 'VfioPS.VfioEventFdFiring', 'VfioPS.VfioIrqState', 'VfioPS.VfioPciDevice')
 
     # about_VfioPS says the schema ships next to the built-in profiles.
-    $mockProfileFiles = @('e1000e.json', 'edu.json', 'gvt-vgpu.json', 'vfio-mock-profile.schema.json')
+    $mockProfileFiles = @('e1000e.json', 'edu.json', 'gvt-vgpu.json', 'pci-testdev.json', 'virtio-net.json', 'vfio-mock-profile.schema.json')
 }
 
 Describe 'VfioPS module' {

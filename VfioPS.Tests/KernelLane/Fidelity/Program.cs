@@ -1,0 +1,365 @@
+using System;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Text.RegularExpressions;
+using VfioPS;
+using VfioPS.Abi;
+using VfioPS.Channels;
+using VfioPS.Kernel;
+using VfioPS.Mock;
+using VfioPS.Native;
+using VfioPS.Operations;
+
+namespace VfioPS.KernelLane;
+
+/// <summary>
+/// The real-kernel lane, run inside the VM: for each emulated device bound to vfio-pci, the same ioctls go to the
+/// kernel and to the mock profile of the same device at the channel seam, and every answer (return value, errno,
+/// the bytes left in the buffer, which eventfds fired) must be identical. Then the module's own operations run on
+/// the real driver: IRQ info, the argsz-20 compatibility rule, the loopback on every vector, and /proc/interrupts
+/// against the module's record. Exit code 0 only if nothing differed.
+/// </summary>
+public static class Program
+{
+    private static readonly Dictionary<string, string> s_profiles = new()
+    {
+        ["8086:10d3"] = "e1000e",
+        ["1234:11e8"] = "edu",
+        ["1af4:1000"] = "virtio-net",
+        ["1b36:0005"] = "pci-testdev",
+    };
+
+    private static int s_passed;
+    private static int s_failed;
+    private static readonly List<string> s_rows = new();
+
+    public static int Main(string[] args)
+    {
+        var clock = Stopwatch.StartNew();
+        string list = args.Length > 0 ? args[0] : Environment.GetEnvironmentVariable("VFIO_VM_DEVICES") ?? "/tmp/vfio-vm-devices.txt";
+        int fdsAtStart = FileDescriptors.OpenCount();
+        Console.WriteLine($"kernel {File.ReadAllText("/proc/sys/kernel/osrelease").Trim()}, devices from {list}");
+        foreach (string line in File.ReadAllLines(list).Where(l => l.Trim().Length > 0))
+        {
+            string[] parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            string bdf = parts[0], id = parts[1];
+            try
+            {
+                RunDevice(bdf, id);
+            }
+            catch (Exception e)
+            {
+                Fail($"{bdf} {id}", $"unexpected {e.GetType().Name}: {e.Message}");
+            }
+        }
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        Check("process", "no fd left open", FileDescriptors.OpenCount() == fdsAtStart, $"{FileDescriptors.OpenCount()} fds open, {fdsAtStart} at start");
+
+        Console.WriteLine();
+        Console.WriteLine($"{"case",-58} {"device",-12} {"kernel",-14} {"mock",-14} bytes");
+        foreach (string row in s_rows) Console.WriteLine(row);
+        Console.WriteLine($"kernel lane: {s_passed} passed, {s_failed} failed in {clock.Elapsed.TotalSeconds:F1} s");
+        return s_failed == 0 ? 0 : 1;
+    }
+
+    private static void RunDevice(string bdf, string id)
+    {
+        using var kernel = KernelDevices.Open(bdf);
+        Console.WriteLine($"{bdf} {id}: flags {kernel.Flags}, {kernel.NumRegions} regions, {kernel.NumIrqs} irqs");
+        for (uint i = 0; i < kernel.NumIrqs; i++)
+        {
+            var info = IrqInfoReader.Read(kernel, i).Info;
+            Console.WriteLine($"  index {i} {info.Name,-6} count {info.Count} flags 0x{(uint)info.Flags:x} {(info.Supported ? "" : info.UnsupportedReason)}");
+        }
+        CompatibilityRule(kernel);
+
+        if (s_profiles.TryGetValue(id, out string? profile) && MockProfileReader.BuiltInNames.Contains(profile))
+        {
+            using var mock = MockDevices.OpenBuiltIn(profile);
+            Check(bdf, "GET_INFO: flags, regions, irqs equal the mock profile",
+                kernel.Flags == mock.Flags && kernel.NumRegions == mock.NumRegions && kernel.NumIrqs == mock.NumIrqs,
+                $"kernel {kernel.Flags}/{kernel.NumRegions}/{kernel.NumIrqs}, mock {mock.Flags}/{mock.NumRegions}/{mock.NumIrqs}");
+            Fidelity(bdf, kernel, mock);
+        }
+        else
+        {
+            Fail(bdf, $"no mock profile for {id}: add one from the readings above");
+        }
+        Loopback(bdf, kernel);
+    }
+
+    /// <summary>GET_IRQ_INFO with argsz 20 on a kernel without the extension: no caps flag, nothing past byte 16.</summary>
+    private static void CompatibilityRule(VfioDevice kernel)
+    {
+        for (uint i = 0; i < kernel.NumIrqs; i++)
+        {
+            var buffer = new byte[20];
+            buffer.AsSpan().Fill(0xAA);
+            VfioIrqInfoCodec.Encode(buffer.AsSpan(0, 16), new VfioIrqInfoData(20, 0, i, 0, null));
+            var result = kernel.OpenChannel.Ioctl(VfioIoctl.DeviceGetIrqInfo, buffer);
+            if (result.IsError) continue;
+            var data = VfioIrqInfoCodec.Decode(buffer.AsSpan(0, 16));
+            Check(kernel.Name, $"argsz 20 on index {i}: no caps flag, argsz kept, bytes 16..19 untouched",
+                (data.Flags & VfioIrqFlags.Caps) == 0 && data.Argsz == 20 && buffer.Skip(16).All(b => b == 0xAA),
+                Convert.ToHexString(buffer));
+        }
+    }
+
+    /// <summary>One side of the comparison: a channel and a pool of eventfds of its own (same positions, other fds).</summary>
+    private sealed class Side : IDisposable
+    {
+        public Side(string name, IVfioDeviceChannel channel)
+        {
+            Name = name;
+            Channel = channel;
+            Pool = Enumerable.Range(0, 8).Select(_ => FileDescriptors.CreateEventFd()).ToArray();
+        }
+
+        public string Name { get; }
+        public IVfioDeviceChannel Channel { get; }
+        public SafeFileDescriptorHandle[] Pool { get; }
+
+        public int Fd(int token) => token >= 0 ? Pool[token].Fd : token;
+
+        public ulong[] ReadCounters() => Pool.Select(FileDescriptors.ReadCounter).ToArray();
+
+        public void Dispose()
+        {
+            foreach (var fd in Pool) fd.Dispose();
+        }
+    }
+
+    /// <summary>A request built per side: eventfd tokens (pool positions, or raw negative/bogus numbers) become that side's fds.</summary>
+    private delegate byte[] Build(Side side);
+
+    private static void Fidelity(string bdf, VfioDevice kernelDevice, VfioDevice mockDevice)
+    {
+        using var kernel = new Side("kernel", kernelDevice.OpenChannel);
+        using var mock = new Side("mock", mockDevice.OpenChannel);
+        uint numIrqs = kernelDevice.NumIrqs;
+        uint Count(uint index) => IrqInfoReader.Read(kernelDevice, index).Info.Count;
+        uint msixCount = Count(2);
+
+        void Same(string name, uint request, Build build)
+        {
+            var kb = build(kernel);
+            var mb = build(mock);
+            var kr = kernel.Channel.Ioctl(request, kb);
+            var mr = mock.Channel.Ioctl(request, mb);
+            var kc = kernel.ReadCounters();
+            var mc = mock.ReadCounters();
+            // SET_IRQS payloads carry each side's own fd numbers; compare the rest of the bytes.
+            bool bytesEqual = request == VfioIoctl.DeviceSetIrqs ? kb.AsSpan(0, Math.Min(20, kb.Length)).SequenceEqual(mb.AsSpan(0, Math.Min(20, mb.Length))) : kb.AsSpan().SequenceEqual(mb);
+            bool same = kr == mr && bytesEqual && kc.SequenceEqual(mc);
+            string Show(IoctlResult r) => r.IsError ? r.Errno.ToString() : r.ReturnValue.ToString();
+            string fired = kc.Any(c => c > 0) || mc.Any(c => c > 0) ? $" fired k[{string.Join(",", kc)}] m[{string.Join(",", mc)}]" : "";
+            s_rows.Add($"{Truncate(name, 58),-58} {bdf,-12} {Show(kr),-14} {Show(mr),-14} {(bytesEqual ? "same" : "DIFFER " + Convert.ToHexString(kb) + " / " + Convert.ToHexString(mb))}{fired}");
+            Check(bdf, "fidelity: " + name, same, $"kernel {Show(kr)}, mock {Show(mr)}{fired}");
+        }
+
+        void Reset()
+        {
+            foreach (var side in new[] { kernel, mock })
+            {
+                for (uint i = 0; i < Math.Min(numIrqs, 3u); i++) side.Channel.Ioctl(VfioIoctl.DeviceSetIrqs, VfioIrqSetCodec.EncodeNone(VfioIrqSetFlags.ActionTrigger, i, 0, 0));
+                for (uint i = 3; i < Math.Min(numIrqs, 5u); i++) side.Channel.Ioctl(VfioIoctl.DeviceSetIrqs, VfioIrqSetCodec.EncodeEventFds(VfioIrqSetFlags.ActionTrigger, i, 0, new[] { -1 }));
+                side.ReadCounters();
+            }
+        }
+
+        static byte[] Header(uint argsz, uint flags, uint index, uint start, uint count, int extra = 0)
+        {
+            var b = new byte[Math.Max(20 + extra, (int)Math.Min(argsz, 4096))];
+            VfioIrqSetCodec.EncodeHeader(b, new VfioIrqSetHeader(argsz, (VfioIrqSetFlags)flags, index, start, count));
+            return b;
+        }
+        Build Fds(VfioIrqSetFlags action, uint index, uint start, params int[] tokens)
+            => side => VfioIrqSetCodec.EncodeEventFds(action, index, start, tokens.Select(side.Fd).ToArray());
+        Build None(VfioIrqSetFlags action, uint index, uint start, uint count) => _ => VfioIrqSetCodec.EncodeNone(action, index, start, count);
+        Build Bools(VfioIrqSetFlags action, uint index, uint start, params bool[] values) => _ => VfioIrqSetCodec.EncodeBool(action, index, start, values);
+        const VfioIrqSetFlags T = VfioIrqSetFlags.ActionTrigger, M = VfioIrqSetFlags.ActionMask, U = VfioIrqSetFlags.ActionUnmask;
+        uint set = VfioIoctl.DeviceSetIrqs, irqInfo = VfioIoctl.DeviceGetIrqInfo, info = VfioIoctl.DeviceGetInfo;
+
+        // GET_INFO and GET_IRQ_INFO at every argsz the ABI notes measured, every index and past the end.
+        foreach (uint argsz in new uint[] { 8, 16, 20, 24, 64 })
+            Same($"GET_INFO argsz {argsz}", info, _ => { var b = new byte[Math.Max(16, argsz)]; b.AsSpan().Fill(0xAA); BinaryPrimitives.WriteUInt32LittleEndian(b, argsz); return b; });
+        foreach (uint index in Enumerable.Range(0, (int)numIrqs + 1).Select(i => (uint)i).Append(0xffffffffu))
+            foreach (uint argsz in new uint[] { 8, 12, 16, 20, 64 })
+                Same($"GET_IRQ_INFO index {index} argsz {argsz}", irqInfo, _ =>
+                {
+                    var b = new byte[Math.Max(20, argsz)];
+                    b.AsSpan().Fill(0xAA);
+                    BinaryPrimitives.WriteUInt32LittleEndian(b, argsz);
+                    BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(8), index);
+                    return b;
+                });
+
+        // vfio-abi.md §2.8 and §7, one by one from a clean state.
+        Reset(); Same("SET_IRQS two data types", set, _ => Header(20, 0x23, 2, 0, 0));
+        Reset(); Same("SET_IRQS unknown flag bit 6", set, _ => Header(20, 0x61, 2, 0, 0));
+        Reset(); Same("SET_IRQS two actions", set, _ => Header(20, 0x29, 2, 0, 1));
+        Reset(); Same("SET_IRQS no action", set, _ => Header(20, 0x01, 2, 0, 1));
+        Reset(); Same("SET_IRQS index num_irqs", set, None(T, numIrqs, 0, 0));
+        Reset(); Same("SET_IRQS MSI-X start = count", set, None(T, 2, msixCount, 1));
+        Reset(); Same("SET_IRQS MSI-X count + 1", set, None(T, 2, 0, msixCount + 1));
+        Reset(); Same("SET_IRQS INTx start 1", set, None(T, 0, 1, 1));
+        Reset(); Same("SET_IRQS start 0xffffffff count 2", set, None(T, 2, 0xffffffff, 2));
+        Reset(); Same("SET_IRQS EVENTFD argsz 20", set, _ => Header(20, 0x24, 1, 0, 1, extra: 4));
+        Reset(); Same("SET_IRQS EVENTFD argsz 16", set, _ => Header(16, 0x24, 1, 0, 1, extra: 4));
+        Reset(); Same("SET_IRQS eventfd 12345 on MSI", set, Fds(T, 1, 0, 12345));
+        Reset(); Same("SET_IRQS MSI TRIGGER|NONE, MSI off", set, None(T, 1, 0, 1));
+        Reset(); Same("SET_IRQS MSI-X MASK", set, None(M, 2, 0, 1));
+        Reset(); Same("SET_IRQS MSI-X UNMASK", set, None(U, 2, 0, 1));
+        Reset(); Same("SET_IRQS disable INTx while off", set, None(T, 0, 0, 0));
+        Reset(); Same("SET_IRQS ERR/REQ index 3 NONE, no trigger", set, None(T, 3, 0, 1));
+        Reset(); Same("SET_IRQS REQ NONE, no trigger", set, None(T, 4, 0, 1));
+
+        // State sequences: enable, loop back, switch type, disable.
+        Reset();
+        int vectors = (int)Math.Min(msixCount, 8);
+        Same($"MSI-X bind {vectors} vectors", set, Fds(T, 2, 0, Enumerable.Range(0, vectors).ToArray()));
+        for (uint v = 0; v < vectors; v++) Same($"MSI-X loopback vector {v}", set, None(T, 2, v, 1));
+        if (vectors > 0)
+        {
+            Same("MSI-X BOOL loopback 1,0,...", set, Bools(T, 2, 0, Enumerable.Range(0, vectors).Select(i => i % 2 == 0).ToArray()));
+            Same("MSI eventfd while MSI-X on", set, Fds(T, 1, 0, 0));
+            Same("INTx eventfd while MSI-X on", set, Fds(T, 0, 0, 0));
+            Same("MSI-X de-assign vector 0", set, Fds(T, 2, 0, -1));
+            Same("MSI-X loopback all after de-assign", set, None(T, 2, 0, (uint)vectors));
+            Same("MSI-X disable", set, None(T, 2, 0, 0));
+            Same("MSI-X loopback after disable", set, None(T, 2, 0, 1));
+        }
+        Reset();
+        Same("INTx bind", set, Fds(T, 0, 0, 0));
+        Same("INTx loopback", set, None(T, 0, 0, 1));
+        Same("INTx loopback again (no unmask)", set, None(T, 0, 0, 1));
+        Same("INTx mask", set, None(M, 0, 0, 1));
+        Same("INTx loopback while masked", set, None(T, 0, 0, 1));
+        Same("INTx MASK|EVENTFD", set, Fds(M, 0, 0, 1));
+        Same("INTx unmask", set, None(U, 0, 0, 1));
+        Same("MSI eventfd while INTx on", set, Fds(T, 1, 0, 1));
+        Same("INTx disable", set, None(T, 0, 0, 0));
+        Reset();
+        Same("MSI bind vector 0", set, Fds(T, 1, 0, 2));
+        Same("MSI loopback", set, None(T, 1, 0, 1));
+        Same("MSI rebind to another eventfd", set, Fds(T, 1, 0, 3));
+        Same("MSI loopback after rebind", set, None(T, 1, 0, 1));
+        Same("MSI disable", set, None(T, 1, 0, 0));
+        foreach (uint single in new uint[] { 3, 4 })
+        {
+            Reset();
+            Same($"index {single} bind", set, Fds(T, single, 0, 4));
+            Same($"index {single} NONE count 1", set, None(T, single, 0, 1));
+            Same($"index {single} BOOL 1", set, Bools(T, single, 0, true));
+            Same($"index {single} BOOL count 0", set, _ => Header(20, 0x22, single, 0, 0));
+            Same($"index {single} fd -2", set, Fds(T, single, 0, -2));
+            Same($"index {single} NONE count 0 releases", set, None(T, single, 0, 0));
+            Same($"index {single} NONE after release", set, None(T, single, 0, 1));
+        }
+
+        // Seeded random headers, the same on both sides, so that no list of known cases could pass in place of rules.
+        Reset();
+        var random = new Random(20261123);
+        for (int n = 0; n < 300; n++)
+        {
+            uint flags = random.Next(10) == 0 ? (uint)random.Next(0x80) : (uint)((1 << random.Next(3)) | (8 << random.Next(3)));
+            uint index = random.Next(12) == 0 ? (uint)random.Next(5, 100) : (uint)random.Next((int)numIrqs + 1);
+            uint count = random.Next(10) == 0 ? (uint)random.Next() : (uint)random.Next(0, 10);
+            uint start = random.Next(10) == 0 ? (uint)random.Next() : (uint)random.Next(0, 10);
+            int size = VfioIrqSetCodec.ElementSize((VfioIrqSetFlags)flags);
+            int payload = size <= 0 || count > 64 ? 0 : (int)count * size;
+            int slack = random.Next(4) == 0 ? -random.Next(1, 5) : 0;
+            uint argsz = (uint)Math.Max(0, 20 + payload + slack);
+            var tokens = Enumerable.Range(0, payload / 4).Select(_ => random.Next(8) switch { 0 => -1, 1 => 12345, 2 => -2, _ => random.Next(8) }).ToArray();
+            var bools = Enumerable.Range(0, payload).Select(_ => (byte)random.Next(2)).ToArray();
+            Same($"random #{n}: flags 0x{flags:x2} index {index} start {start} count {count} argsz {argsz}", set, side =>
+            {
+                var b = Header(argsz, flags, index, start, count, payload);
+                if (size == 4) for (int i = 0; i < tokens.Length; i++) BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(20 + i * 4), side.Fd(tokens[i]));
+                else if (size == 1) bools.CopyTo(b, 20);
+                return b;
+            });
+        }
+        for (int n = 0; n < 100; n++)
+        {
+            uint index = (uint)random.Next((int)numIrqs + 2);
+            uint argsz = (uint)random.Next(0, 40);
+            Same($"random GET_IRQ_INFO #{n}: index {index} argsz {argsz}", irqInfo, _ =>
+            {
+                var b = new byte[Math.Max(20, argsz)];
+                b.AsSpan().Fill(0x5A);
+                BinaryPrimitives.WriteUInt32LittleEndian(b, argsz);
+                BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(8), index);
+                return b;
+            });
+        }
+        Reset();
+    }
+
+    /// <summary>The module's operations on the real driver: loopback on every vector, and /proc/interrupts vs the record.</summary>
+    private static void Loopback(string bdf, VfioDevice device)
+    {
+        using var waiter = new EventFdWaiter();
+        foreach (uint index in IrqInfoReader.AllIndexes(device))
+        {
+            var info = IrqInfoReader.Read(device, index).Info;
+            if (!info.Supported || info.Count == 0) continue;
+            uint vectors = Math.Min(info.Count, 64);
+            var fds = Enumerable.Range(0, (int)vectors).Select(_ => VfioEventFd.Create()).ToArray();
+            try
+            {
+                IrqSetter.Apply(device, info.Name, new IrqSetRequest(index, VfioIrqSetFlags.ActionTrigger, VfioIrqSetFlags.DataEventFd, 0, vectors, EventFds: fds.Select(f => f.Fd).ToArray()));
+                CheckProcInterrupts(bdf, device, index, info.Name, expected: ExpectedLines(index, vectors));
+                for (uint v = 0; v < vectors; v++)
+                {
+                    IrqSetter.Apply(device, info.Name, new IrqSetRequest(index, VfioIrqSetFlags.ActionTrigger, VfioIrqSetFlags.DataNone, v, 1));
+                    var fired = waiter.WaitOnce(fds, TimeSpan.FromSeconds(5));
+                    Check(bdf, $"loopback {info.Name} vector {v}: only eventfd {v} fired, counter 1",
+                        fired.Count == 1 && fired[0].EventFd == fds[v].Fd && fired[0].Counter == 1,
+                        string.Join(", ", fired.Select(f => $"fd {f.EventFd}={f.Counter}")));
+                }
+                IrqSetter.Apply(device, info.Name, new IrqSetRequest(index, VfioIrqSetFlags.ActionTrigger, VfioIrqSetFlags.DataNone, 0, 0));
+                Check(bdf, $"{info.Name} disabled in the module's record", !device.IrqRecord.IsEnabled(index), "record says enabled");
+                CheckProcInterrupts(bdf, device, index, info.Name, expected: 0);
+            }
+            catch (VfioException e)
+            {
+                Fail(bdf, $"loopback {info.Name}: {e.ErrorId}: {e.Message}");
+            }
+            finally
+            {
+                foreach (var f in fds) f.Dispose();
+            }
+        }
+    }
+
+    private static int ExpectedLines(uint index, uint vectors) => index switch { 0 => 1, 1 or 2 => (int)vectors, _ => 0 };
+
+    private static void CheckProcInterrupts(string bdf, VfioDevice device, uint index, string name, int expected)
+    {
+        if (index > 2) return; // ERR and REQ have no host interrupt line.
+        string kind = index switch { 0 => "vfio-intx", 1 => "vfio-msi", _ => "vfio-msix" };
+        int lines = File.ReadAllLines("/proc/interrupts").Count(l => Regex.IsMatch(l, $@"{Regex.Escape(kind)}(\[\d+\])?\({Regex.Escape(bdf)}\)"));
+        bool recorded = device.IrqRecord.IsEnabled(index);
+        Check(bdf, $"/proc/interrupts has {expected} {kind} line(s) for {name}; record {(expected > 0 ? "enabled" : "disabled")}",
+            lines == expected && recorded == (expected > 0), $"{lines} lines, record enabled={recorded}");
+    }
+
+    private static void Check(string device, string what, bool ok, string detail)
+    {
+        if (ok) s_passed++;
+        else Fail(device, what + " — " + detail);
+    }
+
+    private static void Fail(string device, string what)
+    {
+        s_failed++;
+        Console.WriteLine($"FAIL {device}: {what}");
+    }
+
+    private static string Truncate(string text, int width) => text.Length <= width ? text : text.Substring(0, width - 1) + "…";
+}
