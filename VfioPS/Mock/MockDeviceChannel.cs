@@ -29,6 +29,9 @@ public sealed class MockDeviceChannel : IVfioDeviceChannel
 
     public string Kind => "Mock";
 
+    /// <summary>sizeof(struct vfio_device_info) in the headers of the baseline kernel (6.1): cap_offset, no pad.</summary>
+    public const int BaselineDeviceInfoSize = VfioDeviceInfoCodec.SizeWithCapOffset;
+
     public IoctlResult Ioctl(uint request, Span<byte> argument)
     {
         lock (_gate)
@@ -59,7 +62,11 @@ public sealed class MockDeviceChannel : IVfioDeviceChannel
         return handler(argument, argsz);
     }
 
-    /// <summary>vfio_pci_ioctl_get_info: minsz 16; the struct is zeroed, filled, and min(argsz, 24) bytes copied back.</summary>
+    /// <summary>
+    /// vfio_pci_ioctl_get_info: minsz 16; the struct is zeroed, filled, and min(argsz, sizeof) bytes copied back.
+    /// sizeof is 20 on the baseline (Debian's 6.1, measured in the kernel lane: the word at 20 is left alone); the
+    /// 2023 alignment change made it 24 in mainline, where the extra pad word is written as 0.
+    /// </summary>
     private IoctlResult GetInfo(Span<byte> argument, uint argsz)
     {
         if (argument.Length < VfioDeviceInfoCodec.MinSize) return IoctlResult.Fail(Errno.EFAULT);
@@ -68,7 +75,7 @@ public sealed class MockDeviceChannel : IVfioDeviceChannel
         Span<byte> info = stackalloc byte[VfioDeviceInfoCodec.Size];
         info.Clear();
         VfioDeviceInfoCodec.Encode(info, new VfioDeviceInfoData(argsz, Profile.DeviceFlags, Profile.NumRegions, Profile.NumIrqs, 0));
-        int copy = (int)Math.Min(argsz, (uint)VfioDeviceInfoCodec.Size);
+        int copy = (int)Math.Min(argsz, (uint)BaselineDeviceInfoSize);
         info.Slice(0, copy).CopyTo(argument);
         return IoctlResult.Success;
     }

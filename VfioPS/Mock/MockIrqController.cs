@@ -255,12 +255,13 @@ internal sealed class MockIrqController : IDisposable
     /// <summary>vfio_msi_set_block: bind [start, start+count); on failure, de-assign what this call set.</summary>
     private IoctlResult SetBlock(VfioPciIrqIndex index, uint start, uint count, ReadOnlySpan<byte> data)
     {
-        if (start + count > _vectors.Length)
+        if (start >= _vectors.Length || start + count > _vectors.Length)
         {
-            // Without NORESIZE (dynamic MSI-X, kernels since 6.5) vectors are added on demand.
+            // 6.1 checks both against the vectors allocated at enable (so start = nvec with count 0 is EINVAL, as
+            // the kernel lane measured). Without NORESIZE (dynamic MSI-X, kernels since 6.5) vectors are added instead.
             if (index != VfioPciIrqIndex.MsiX || (IrqFlags((uint)index) & VfioIrqFlags.NoResize) != 0)
                 return IoctlResult.Fail(Errno.EINVAL);
-            Array.Resize(ref _vectors, (int)(start + count));
+            Array.Resize(ref _vectors, (int)Math.Max(start + count, (uint)_vectors.Length));
         }
         for (uint i = 0; i < count; i++)
         {

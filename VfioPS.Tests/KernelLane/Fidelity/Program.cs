@@ -40,7 +40,7 @@ public static class Program
     {
         var clock = Stopwatch.StartNew();
         string list = args.Length > 0 ? args[0] : Environment.GetEnvironmentVariable("VFIO_VM_DEVICES") ?? "/tmp/vfio-vm-devices.txt";
-        int fdsAtStart = FileDescriptors.OpenCount();
+        var fdsAtStart = OpenFdTargets();
         Console.WriteLine($"kernel {File.ReadAllText("/proc/sys/kernel/osrelease").Trim()}, devices from {list}");
         foreach (string line in File.ReadAllLines(list).Where(l => l.Trim().Length > 0))
         {
@@ -52,12 +52,14 @@ public static class Program
             }
             catch (Exception e)
             {
-                Fail($"{bdf} {id}", $"unexpected {e.GetType().Name}: {e.Message}");
+                Fail($"{bdf} {id}", $"unexpected {e.GetType().Name}: {e.Message}\n{e.StackTrace}");
             }
         }
         GC.Collect();
         GC.WaitForPendingFinalizers();
-        Check("process", "no fd left open", FileDescriptors.OpenCount() == fdsAtStart, $"{FileDescriptors.OpenCount()} fds open, {fdsAtStart} at start");
+        var fdsAtEnd = OpenFdTargets();
+        Check("process", "no VFIO or eventfd fd left open", fdsAtEnd.Count == fdsAtStart.Count,
+            $"{fdsAtEnd.Count} fds open, {fdsAtStart.Count} at start; new: {string.Join(", ", fdsAtEnd.Except(fdsAtStart).GroupBy(t => t).Select(g => $"{g.Key} x{g.Count()}"))}");
 
         Console.WriteLine();
         Console.WriteLine($"{"case",-58} {"device",-12} {"kernel",-14} {"mock",-14} bytes");
@@ -123,7 +125,8 @@ public static class Program
         public IVfioDeviceChannel Channel { get; }
         public SafeFileDescriptorHandle[] Pool { get; }
 
-        public int Fd(int token) => token >= 0 ? Pool[token].Fd : token;
+        // Pool positions become this side's fds; anything else (-1, -2, 12345) is sent as is.
+        public int Fd(int token) => token >= 0 && token < Pool.Length ? Pool[token].Fd : token;
 
         public ulong[] ReadCounters() => Pool.Select(FileDescriptors.ReadCounter).ToArray();
 
@@ -336,6 +339,13 @@ public static class Program
             }
         }
     }
+
+    /// <summary>The VFIO and eventfd fds this process has open (the runtime's own mappings and pipes come and go).</summary>
+    private static List<string> OpenFdTargets()
+        => Directory.GetFiles("/proc/self/fd")
+            .Select(f => { try { return new FileInfo(f).LinkTarget ?? "?"; } catch (IOException) { return "?"; } })
+            .Where(t => t.StartsWith("/dev/vfio", StringComparison.Ordinal) || t.StartsWith("anon_inode:", StringComparison.Ordinal))
+            .ToList();
 
     private static int ExpectedLines(uint index, uint vectors) => index switch { 0 => 1, 1 or 2 => (int)vectors, _ => 0 };
 
