@@ -1,0 +1,133 @@
+#!/bin/bash
+# run-lane.sh - VfioPS real-kernel lane: run a command inside a QEMU VM (Debian bookworm kernel 6.1,
+# q35 + intel-iommu) in which four emulated PCI devices are bound to the real vfio-pci driver.
+#
+#   usage: run-lane.sh [--smoke] [--timeout S] [-- COMMAND [ARGS...]]
+#
+#   (no COMMAND)      run the smoke check: uname -r, the device list, ls -l /dev/vfio, dotnet --version
+#   -- COMMAND...     run COMMAND in the guest instead (cwd: the current directory if it is inside the
+#                     repository, else the repository root)
+#   --smoke -- CMD    run the smoke check first, then CMD in the same VM (CMD is skipped if the smoke fails)
+#   --timeout S       kill the VM after S seconds (default: 300 for the smoke alone, 1800 with a COMMAND)
+#
+# Steps: install-deps.sh (missing Debian packages only), then vfio-vm with the devices
+# "e1000e edu virtio-net-pci,vectors=4 pci-testdev" (0000:00:10.0 .. 0000:00:13.0, one IOMMU group each),
+# the repository shared read-write and the NuGet package folder (${NUGET_PACKAGES:-~/.nuget/packages})
+# read-only, both at the same paths as on the host. Exits with COMMAND's exit code; 125 when the lane
+# itself failed (dependencies, VM boot, guest setup, timeout; the reason is printed). The guest console
+# goes to stdout, the lane's own messages to stderr; the last line is "kernel lane: N s".
+#
+# Environment: KERNEL_LANE_TIMEOUT (as --timeout), KERNEL_LANE_BOOT_TIMEOUT (default 120: COMMAND must
+# start within this many seconds of QEMU starting), KERNEL_LANE_SMP, KERNEL_LANE_MEM (default 2048),
+# KERNEL_LANE_LOG (also save the guest console to this file), KERNEL_LANE_SKIP_DEPS=1 (do not run
+# install-deps.sh), NUGET_PACKAGES, and vfio-vm's: VFIO_VM_CACHE (default ~/.cache/vfio-vm),
+# VFIO_VM_KERNEL_PKG (default linux-image-6.1.0-56-amd64), VFIO_VM_ACCEL.
+set -u -o pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+VFIO_VM=$HERE/vfio-vm
+DEVICES="e1000e edu virtio-net-pci,vectors=4 pci-testdev"
+NDEV=4
+
+T0=${EPOCHREALTIME/./}
+lane_exit() {
+  local rc=$? t1=${EPOCHREALTIME/./} us
+  us=$((10#$t1 - 10#$T0))
+  [ -n "${CONSOLE:-}" ] && rm -f "$CONSOLE"
+  printf 'kernel lane: %d.%01d s\n' $((us / 1000000)) $((us % 1000000 / 100000)) >&2
+  exit $rc
+}
+say() { echo "kernel lane: $*" >&2; }
+fail() { say "FAILED: $*"; exit 125; }
+
+usage() { sed -n '2,24s/^# \{0,1\}//p' "$0"; }
+SMOKE=0 TIMEOUT=${KERNEL_LANE_TIMEOUT:-}
+while [ $# -gt 0 ]; do
+  case $1 in
+    --smoke) SMOKE=1; shift;;
+    --timeout) [ $# -ge 2 ] || { usage >&2; exit 2; }; TIMEOUT=$2; shift 2;;
+    --timeout=*) TIMEOUT=${1#*=}; shift;;
+    -h|--help) usage; exit 0;;
+    --) shift; break;;
+    *) echo "run-lane.sh: unknown argument '$1' (put the command after --)" >&2; usage >&2; exit 2;;
+  esac
+done
+[ $# -gt 0 ] || SMOKE=1
+[ -n "$TIMEOUT" ] || { if [ $# -gt 0 ]; then TIMEOUT=1800; else TIMEOUT=300; fi; }
+[[ $TIMEOUT =~ ^[0-9]+$ ]] || { echo "run-lane.sh: bad timeout '$TIMEOUT'" >&2; exit 2; }
+trap lane_exit EXIT
+trap 'exit 130' INT TERM HUP
+
+# (a) host packages
+if [ "${KERNEL_LANE_SKIP_DEPS:-0}" != 1 ]; then
+  "$HERE/install-deps.sh" >&2 || fail "install-deps.sh failed (see above)"
+fi
+
+# (b) what to share
+REPO=$(git -C "$HERE" rev-parse --show-toplevel 2>/dev/null) || REPO=$(cd "$HERE/../.." && pwd -P)
+REPO=$(cd "$REPO" && pwd -P)
+NUGET=${NUGET_PACKAGES:-${HOME:-/root}/.nuget/packages}
+mkdir -p "$NUGET" 2>/dev/null; [ -d "$NUGET" ] || fail "NuGet package folder $NUGET does not exist and cannot be created"
+NUGET=$(cd "$NUGET" && pwd -P)
+KPKG=$("$VFIO_VM" --print-kernel) || fail "vfio-vm --print-kernel failed"
+
+# (c) the command; the smoke check runs under the guest's busybox sh
+read -r -d '' SMOKE_SH <<'EOF'
+up() { cut -d' ' -f1 /proc/uptime; }
+bad=0
+check() { echo "smoke: FAIL: $*"; bad=1; }
+k=$(uname -r)
+echo "smoke: uname -r: $k"
+[ "$k" = "$KERNEL_LANE_KERNEL" ] || check "guest kernel $k, expected $KERNEL_LANE_KERNEL"
+echo "smoke: $VFIO_VM_DEVICES:"
+cat "$VFIO_VM_DEVICES"
+n=$(grep -c ' group=' "$VFIO_VM_DEVICES")
+[ "$n" = "$KERNEL_LANE_NDEV" ] || check "$n devices bound to vfio-pci, expected $KERNEL_LANE_NDEV"
+while read -r bdf id name grp node; do
+  [ -c "$node" ] || check "$node ($bdf $name) is not a character device"
+done < "$VFIO_VM_DEVICES"
+echo "smoke: ls -l /dev/vfio:"
+ls -l /dev/vfio
+[ -c /dev/vfio/vfio ] || check "no /dev/vfio/vfio"
+echo "smoke: dotnet --version:"
+t0=$(up)
+dotnet --version; rc=$?
+t1=$(up)
+echo "smoke: dotnet --version: exit $rc, $(awk "BEGIN { printf \"%.1f\", $t1 - $t0 }") s in the guest"
+[ $rc = 0 ] || check "dotnet --version exited $rc"
+[ $bad = 0 ] && echo "smoke: OK" || { echo "smoke: FAILED"; exit 1; }
+[ $# -eq 0 ] || exec "$@"
+EOF
+if [ $SMOKE = 1 ]; then
+  CMD=(sh -c "$SMOKE_SH" smoke "$@")
+else
+  CMD=("$@")
+fi
+
+ARGS=(--devices "$DEVICES" --share "$REPO" --timeout "$TIMEOUT"
+      --boot-timeout "${KERNEL_LANE_BOOT_TIMEOUT:-120}" --mem "${KERNEL_LANE_MEM:-2048}"
+      --env "NUGET_PACKAGES=$NUGET" --env "KERNEL_LANE_KERNEL=${KPKG#linux-image-}" --env "KERNEL_LANE_NDEV=$NDEV")
+case $NUGET/ in "$REPO"/*) ;; *) ARGS+=(--share-ro "$NUGET");; esac    # (inside the repo: already shared)
+[ -n "${KERNEL_LANE_SMP:-}" ] && ARGS+=(--smp "$KERNEL_LANE_SMP")
+
+say "$KPKG, devices: $DEVICES; shares: $REPO (rw), $NUGET (ro); timeout ${TIMEOUT}s"
+CONSOLE=$(mktemp "${TMPDIR:-/tmp}/kernel-lane.XXXXXX") || fail "mktemp failed"
+"$VFIO_VM" "${ARGS[@]}" -- "${CMD[@]}" | tee "$CONSOLE"
+rc=${PIPESTATUS[0]}
+[ -n "${KERNEL_LANE_LOG:-}" ] && cp "$CONSOLE" "$KERNEL_LANE_LOG"
+
+if ! grep -q '^== vfio-vm exit [0-9]' "$CONSOLE"; then
+  case $rc in
+    130) say "interrupted";;
+    2) say "FAILED: vfio-vm usage error (see above)";;
+    *) if ! grep -q '^== vfio-vm init' "$CONSOLE"; then
+         say "FAILED: the VM could not be started or did not boot (vfio-vm exit $rc; the reason is above)"
+       else
+         say "FAILED: the VM booted but gave no exit status (vfio-vm exit $rc; the reason is above)"
+       fi
+       rc=125;;
+  esac
+else
+  say "command exit $rc"
+fi
+exit $rc
