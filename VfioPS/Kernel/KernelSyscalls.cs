@@ -63,4 +63,42 @@ internal static unsafe class KernelSyscalls
             if (added) fd.DangerousRelease();
         }
     }
+
+    public static Errno Pread(SafeFileDescriptorHandle fd, Span<byte> buffer, long offset)
+    {
+        bool added = false;
+        try
+        {
+            fd.DangerousAddRef(ref added);
+            long n;
+            fixed (byte* p = buffer)
+            {
+                n = pread(fd.Fd, p, (size_t)(uint)buffer.Length, (off_t)offset);
+            }
+            return n == buffer.Length ? Errno.None : n < 0 ? (Errno)LibC.errno : Errno.EIO;
+        }
+        finally
+        {
+            if (added) fd.DangerousRelease();
+        }
+    }
+
+    public static Errno Pwrite(SafeFileDescriptorHandle fd, ReadOnlySpan<byte> buffer, long offset)
+    {
+        bool added = false;
+        try
+        {
+            fd.DangerousAddRef(ref added);
+            long n;
+            fixed (byte* p = buffer)
+            {
+                n = pwrite(fd.Fd, p, (size_t)(uint)buffer.Length, (off_t)offset);
+            }
+            return n == buffer.Length ? Errno.None : n < 0 ? (Errno)LibC.errno : Errno.EIO;
+        }
+        finally
+        {
+            if (added) fd.DangerousRelease();
+        }
+    }
 }

@@ -52,6 +52,9 @@ public sealed class VfioDevice : IDisposable
     /// </summary>
     internal IrqStateRecord IrqRecord { get; } = new();
 
+    /// <summary>The kernel device fd behind this object, or null for a mock.</summary>
+    internal Kernel.KernelDeviceChannel? KernelChannel => _channel as Kernel.KernelDeviceChannel;
+
     /// <summary>The mock device behind this object, or null for a real one.</summary>
     internal Mock.MockDeviceChannel? MockChannel => _channel as Mock.MockDeviceChannel;
 

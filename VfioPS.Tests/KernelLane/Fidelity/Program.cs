@@ -55,6 +55,7 @@ public static class Program
                 Fail($"{bdf} {id}", $"unexpected {e.GetType().Name}: {e.Message}\n{e.StackTrace}");
             }
         }
+        MockOnlyRows();
         GC.Collect();
         GC.WaitForPendingFinalizers();
         var fdsAtEnd = OpenFdTargets();
@@ -92,6 +93,86 @@ public static class Program
             Fail(bdf, $"no mock profile for {id}: add one from the readings above");
         }
         Loopback(bdf, kernel);
+        if (id == "1234:11e8") EduHardwareIntx(bdf, kernel);
+    }
+
+    /// <summary>
+    /// The hardware INTx path on edu: the device raises and lowers its line through BAR0 (0x60 raise, 0x64
+    /// acknowledge), and delivery, automasking and unmask re-delivery must match what the mock's device-side raise
+    /// does, step for step.
+    /// </summary>
+    private static void EduHardwareIntx(string bdf, VfioDevice kernel)
+    {
+        var fdChannel = kernel.KernelChannel!;
+        long RegionOffset(uint index)
+        {
+            var info = new byte[32];
+            BinaryPrimitives.WriteUInt32LittleEndian(info, 32);
+            BinaryPrimitives.WriteUInt32LittleEndian(info.AsSpan(8), index);
+            var r = kernel.OpenChannel.Ioctl(VfioIoctl.DeviceGetRegionInfo, info);
+            if (r.IsError) throw new InvalidOperationException($"GET_REGION_INFO {index}: {r.Errno}");
+            return (long)BinaryPrimitives.ReadUInt64LittleEndian(info.AsSpan(24));
+        }
+        long bar0 = RegionOffset(0), config = RegionOffset(7);
+        // Memory space decoding on, so BAR0 writes reach the device.
+        var command = new byte[2];
+        fdChannel.Read(command, config + 4);
+        BinaryPrimitives.WriteUInt16LittleEndian(command, (ushort)(BinaryPrimitives.ReadUInt16LittleEndian(command) | 0x2));
+        fdChannel.Write(command, config + 4);
+        void Reg(int register, uint value)
+        {
+            var b = new byte[4];
+            BinaryPrimitives.WriteUInt32LittleEndian(b, value);
+            var errno = fdChannel.Write(b, bar0 + register);
+            if (errno != Errno.None) throw new InvalidOperationException($"edu BAR0 write 0x{register:x}: {errno}");
+        }
+
+        using var waiter = new EventFdWaiter();
+        using var kernelFd = VfioEventFd.Create();
+        using var mock = MockDevices.OpenBuiltIn("edu");
+        using var mockFd = VfioEventFd.Create();
+        var mockChannel = mock.MockChannel!;
+        ulong KernelSignals(double seconds) => waiter.WaitOnce(new[] { kernelFd }, TimeSpan.FromSeconds(seconds)).Sum(f => (long)f.Counter) is var n ? (ulong)n : 0;
+        byte[] Unmask() => VfioIrqSetCodec.EncodeNone(VfioIrqSetFlags.ActionUnmask, 0, 0, 1);
+
+        var steps = new (string Name, Func<ulong> Kernel, Func<ulong> Mock)[]
+        {
+            ("enable INTx", () => { kernel.OpenChannel.Ioctl(VfioIoctl.DeviceSetIrqs, VfioIrqSetCodec.EncodeEventFds(VfioIrqSetFlags.ActionTrigger, 0, 0, new[] { kernelFd.Fd })); return KernelSignals(0.2); },
+                            () => { mock.OpenChannel.Ioctl(VfioIoctl.DeviceSetIrqs, VfioIrqSetCodec.EncodeEventFds(VfioIrqSetFlags.ActionTrigger, 0, 0, new[] { mockFd.Fd })); return mockFd.Read(); }),
+            ("device raises", () => { Reg(0x60, 1); return KernelSignals(3); }, () => { mockChannel.RaiseInterrupt(0, 0); return mockFd.Read(); }),
+            ("device raises again while masked", () => { Reg(0x60, 2); return KernelSignals(0.5); }, () => { mockChannel.RaiseInterrupt(0, 0); return mockFd.Read(); }),
+            ("UNMASK while the line is asserted", () => { kernel.OpenChannel.Ioctl(VfioIoctl.DeviceSetIrqs, Unmask()); return KernelSignals(3); }, () => { mock.OpenChannel.Ioctl(VfioIoctl.DeviceSetIrqs, Unmask()); return mockFd.Read(); }),
+            ("device lowers (acknowledge), then UNMASK", () => { Reg(0x64, 3); kernel.OpenChannel.Ioctl(VfioIoctl.DeviceSetIrqs, Unmask()); return KernelSignals(0.5); },
+                                                       () => { mockChannel.LowerIntx(); mock.OpenChannel.Ioctl(VfioIoctl.DeviceSetIrqs, Unmask()); return mockFd.Read(); }),
+            ("device raises after unmask", () => { Reg(0x60, 1); return KernelSignals(3); }, () => { mockChannel.RaiseInterrupt(0, 0); return mockFd.Read(); }),
+            ("acknowledge, UNMASK, disable", () => { Reg(0x64, 1); kernel.OpenChannel.Ioctl(VfioIoctl.DeviceSetIrqs, Unmask()); kernel.OpenChannel.Ioctl(VfioIoctl.DeviceSetIrqs, VfioIrqSetCodec.EncodeNone(VfioIrqSetFlags.ActionTrigger, 0, 0, 0)); return KernelSignals(0.2); },
+                                             () => { mockChannel.LowerIntx(); mock.OpenChannel.Ioctl(VfioIoctl.DeviceSetIrqs, Unmask()); mock.OpenChannel.Ioctl(VfioIoctl.DeviceSetIrqs, VfioIrqSetCodec.EncodeNone(VfioIrqSetFlags.ActionTrigger, 0, 0, 0)); return mockFd.Read(); }),
+        };
+        foreach (var (name, onKernel, onMock) in steps)
+        {
+            ulong k = onKernel(), m = onMock();
+            s_rows.Add($"{Truncate("edu hardware INTx: " + name, 58),-58} {bdf,-12} {"signals " + k,-14} {"signals " + m,-14} -");
+            Check(bdf, "edu hardware INTx: " + name, k == m, $"kernel {k} signals, mock {m}");
+        }
+    }
+
+    /// <summary>Rows the VM cannot produce, run on the mock only and listed with why.</summary>
+    private static void MockOnlyRows()
+    {
+        using var channel = new MockDeviceChannel(MockProfileReader.LoadBuiltIn("e1000e"));
+        var shortBuffer = new byte[20];
+        BinaryPrimitives.WriteUInt32LittleEndian(shortBuffer, 64);
+        var efault = channel.Ioctl(VfioIoctl.DeviceGetIrqInfo, shortBuffer);
+        s_rows.Add($"{"mock-only: argsz 64 in a 20-byte buffer",-58} {"e1000e",-12} {"-",-14} {efault.Errno,-14} the seam passes the buffer; a VM call cannot fault on purpose");
+        Check("mock", "argsz past the buffer is EFAULT", efault.Errno == Errno.EFAULT, efault.ToString());
+
+        const string cappedProfile = "{ \"name\": \"capped\", \"device\": { \"flags\": [\"Pci\"], \"numRegions\": 9, \"numIrqs\": 5 }, "
+            + "\"irqs\": [ { \"index\": 2, \"flags\": [\"EventFd\", \"NoResize\"], \"count\": 8, \"platformVectors\": 4 } ] }";
+        using var capped = new MockDeviceChannel(MockProfileReader.Parse(cappedProfile, "lane"));
+        var partial = capped.Ioctl(VfioIoctl.DeviceSetIrqs, VfioIrqSetCodec.EncodeEventFds(VfioIrqSetFlags.ActionTrigger, 2, 0, new[] { -1, -1, -1, -1, -1, -1 }));
+        s_rows.Add($"{"mock-only: MSI-X 6 vectors, platform has 4",-58} {"capped",-12} {"-",-14} {partial.ReturnValue,-14} QEMU's emulated devices always get the vectors they ask for");
+        Check("mock", "partial MSI-X allocation answers the positive count", partial.ReturnValue == 4, partial.ToString());
+        s_rows.Add($"{"not run: ioctls on a cdev fd before BIND_IOMMUFD",-58} {"-",-12} {"-",-14} {"-",-14} Debian's 6.1 has no VFIO device cdev; the group path is used");
     }
 
     /// <summary>GET_IRQ_INFO with argsz 20 on a kernel without the extension: no caps flag, nothing past byte 16.</summary>
