@@ -46,6 +46,16 @@ try {
         $fired = @(Wait-VfioEventFd $fds -Timeout 5)
         Assert-That ($fired.Count -eq 1 -and $fired[0].Vector -eq $v -and $fired[0].Counter -eq 1) "MSI-X vector $v loops back alone"
     }
+    # While this process holds the group, another one is refused with EBUSY, and the message names the holder.
+    $runner = [System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'VfioPS.Runner', 'bin', 'Release', 'net10.0', 'vfiops-run.dll')
+    $start = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
+    $start.ArgumentList.Add($runner); $start.ArgumentList.Add('-Command'); $start.ArgumentList.Add('Open-VfioDevice 0000:00:10.0')
+    $start.RedirectStandardError = $true; $start.RedirectStandardOutput = $true
+    $child = [System.Diagnostics.Process]::Start($start)
+    $childErrors = $child.StandardError.ReadToEnd(); $null = $child.StandardOutput.ReadToEnd(); $child.WaitForExit()
+    Assert-That ($child.ExitCode -eq 1) "a second process opening the device fails (exit $($child.ExitCode))"
+    Assert-That ($childErrors -match "is in use by process $PID ") "the busy error names this process ($PID): $childErrors"
+
     Get-VfioIrqInfo -Device $nic -Index MSI-X | Set-VfioIrq -Disable
     $lines = @([System.IO.File]::ReadAllLines('/proc/interrupts') | Where-Object { $_ -match 'vfio-msix' })
     Assert-That ($lines.Count -eq 0) '/proc/interrupts has no vfio-msix line after -Disable'
