@@ -8,7 +8,7 @@ namespace VfioPS.Commands;
 /// <summary>Get-VfioDevice: the host's PCI devices from sysfs, with what VFIO needs to open them.</summary>
 [Cmdlet(VerbsCommon.Get, "VfioDevice")]
 [OutputType(typeof(VfioPciDevice))]
-public sealed class GetVfioDeviceCommand : VfioCmdletBase
+public sealed class GetVfioDeviceCommand : VfioHostCmdletBase
 {
     /// <summary>PCI addresses to list (DDDD:BB:DD.F; wildcards allowed); all devices when omitted.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -22,18 +22,9 @@ public sealed class GetVfioDeviceCommand : VfioCmdletBase
     [ValidateNotNullOrEmpty]
     public string[]? Driver { get; set; }
 
-    /// <summary>Test hook: the sysfs root (default /sys, or $env:VFIOPS_SYSFS_ROOT).</summary>
-    [Parameter(DontShow = true)]
-    public string? SysfsRoot { get; set; }
-
-    /// <summary>Test hook: the /dev root (default /dev, or $env:VFIOPS_DEV_ROOT).</summary>
-    [Parameter(DontShow = true)]
-    public string? DevRoot { get; set; }
-
     protected override void ProcessRecord()
     {
-        var defaults = VfioHostPaths.Default;
-        var paths = new VfioHostPaths(SysfsRoot ?? defaults.SysfsRoot, DevRoot ?? defaults.DevRoot);
+        var paths = HostPaths;
         var devices = PciDeviceEnumerator.Enumerate(paths);
         var driverPatterns = Driver?.Select(d => new WildcardPattern(d, WildcardOptions.IgnoreCase)).ToArray();
         if (Address is null)

@@ -10,7 +10,7 @@ namespace VfioPS.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Open, "VfioDevice")]
 [OutputType(typeof(VfioDevice))]
-public sealed class OpenVfioDeviceCommand : VfioCmdletBase
+public sealed class OpenVfioDeviceCommand : VfioHostCmdletBase
 {
     /// <summary>PCI addresses (DDDD:BB:DD.F), or devices from Get-VfioDevice.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -21,18 +21,9 @@ public sealed class OpenVfioDeviceCommand : VfioCmdletBase
     [Parameter]
     public Guid? VfToken { get; set; }
 
-    /// <summary>Test hook: the sysfs root (default /sys, or $env:VFIOPS_SYSFS_ROOT).</summary>
-    [Parameter(DontShow = true)]
-    public string? SysfsRoot { get; set; }
-
-    /// <summary>Test hook: the /dev root (default /dev, or $env:VFIOPS_DEV_ROOT).</summary>
-    [Parameter(DontShow = true)]
-    public string? DevRoot { get; set; }
-
     protected override void ProcessRecord()
     {
-        var defaults = VfioHostPaths.Default;
-        var paths = new VfioHostPaths(SysfsRoot ?? defaults.SysfsRoot, DevRoot ?? defaults.DevRoot);
+        var paths = HostPaths;
         foreach (string address in Address)
         {
             try

@@ -1,0 +1,26 @@
+using System.Management.Automation;
+using VfioPS.Kernel;
+
+namespace VfioPS.Commands;
+
+/// <summary>Cmdlets that read the host's sysfs and /dev: the hidden test hooks that point them at a fake tree.</summary>
+public abstract class VfioHostCmdletBase : VfioCmdletBase
+{
+    /// <summary>Test hook: the sysfs root (default /sys, or $env:VFIOPS_SYSFS_ROOT).</summary>
+    [Parameter(DontShow = true)]
+    public string? SysfsRoot { get; set; }
+
+    /// <summary>Test hook: the /dev root (default /dev, or $env:VFIOPS_DEV_ROOT).</summary>
+    [Parameter(DontShow = true)]
+    public string? DevRoot { get; set; }
+
+    /// <summary>The roots in force: the parameters, else the environment, else /sys and /dev.</summary>
+    protected VfioHostPaths HostPaths
+    {
+        get
+        {
+            var defaults = VfioHostPaths.Default;
+            return new VfioHostPaths(SysfsRoot ?? defaults.SysfsRoot, DevRoot ?? defaults.DevRoot);
+        }
+    }
+}
