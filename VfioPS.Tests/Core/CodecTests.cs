@@ -349,3 +349,23 @@ public class CodecTests
         Assert.Equal("errno 4000", ErrnoText.Format((Errno)4000));
     }
 }
+
+/// <summary>struct vfio_device_bind_iommufd (vfio-abi.md §1.2): 16 bytes without a token, 24 with one.</summary>
+public sealed class BindIommufdCodecTests
+{
+    [Fact]
+    public void WithoutATokenTheRequestIsTheSixteenByteForm()
+        => Assert.Equal(Bytes.Hex("10000000 00000000 07000000 00000000"), VfioPS.Abi.VfioBindIommufdCodec.Encode(7, null));
+
+    [Fact]
+    public void WithATokenTheFlagAndThePointerAreSet()
+        => Assert.Equal(Bytes.Hex("18000000 01000000 07000000 00000000 8877665544332211"), VfioPS.Abi.VfioBindIommufdCodec.Encode(7, 0x1122334455667788));
+
+    [Fact]
+    public void TheTokenIsInTheOrderItsTextShows()
+        => Assert.Equal(Bytes.Hex("01020304 05060708 090A0B0C 0D0E0F10"), VfioPS.Abi.VfioBindIommufdCodec.TokenBytes(Guid.Parse("01020304-0506-0708-090a-0b0c0d0e0f10")));
+
+    [Fact]
+    public void OutDevIdIsReadAtTwelve()
+        => Assert.Equal(0x2Au, VfioPS.Abi.VfioBindIommufdCodec.DecodeDevId(Bytes.Hex("18000000 01000000 07000000 2A000000 0000000000000000")));
+}

@@ -113,5 +113,34 @@ public sealed class DeviceEnumerationTests : IClassFixture<ModuleFixture>, IDisp
         Assert.All(errors, e => Assert.Equal("VfioNotAvailable,VfioPS.Commands.GetVfioIrqInfoCommand", e.FullyQualifiedErrorId));
     }
 
+    [Fact]
+    public void TheCdevPathIsChosenWhenTheKernelHasItAndCanBeForced()
+    {
+        // A device with a VFIO cdev (sysfs vfio-dev/vfio0) and /dev/iommu: Auto takes the cdev path. These nodes are
+        // plain files here, so VFIO_DEVICE_BIND_IOMMUFD is refused (ENOTTY), which shows the path that was taken.
+        string dir = Path.Combine(Sys, "bus", "pci", "devices", "0000:00:11.0");
+        Directory.CreateDirectory(Path.Combine(dir, "vfio-dev", "vfio0"));
+        Directory.CreateDirectory(Path.Combine(Dev, "vfio", "devices"));
+        File.WriteAllText(Path.Combine(Dev, "vfio", "devices", "vfio0"), "");
+        File.WriteAllText(Path.Combine(Dev, "iommu"), "");
+
+        _module.Run($"Open-VfioDevice {Roots} 0000:00:11.0", out var errors);
+        var bind = Assert.Single(errors);
+        Assert.Equal("VfioBindIommufdFailed,VfioPS.Commands.OpenVfioDeviceCommand", bind.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.NotImplemented, bind.CategoryInfo.Category);
+        Assert.Contains(Path.Combine(Dev, "vfio", "devices", "vfio0"), bind.Exception.Message);
+
+        _module.Run($"Open-VfioDevice {Roots} 0000:00:11.0 -Path Group", out errors);
+        Assert.Equal("VfioNotAvailable,VfioPS.Commands.OpenVfioDeviceCommand", Assert.Single(errors).FullyQualifiedErrorId);
+
+        _module.Run($"Open-VfioDevice {Roots} 0000:00:10.0 -Path Cdev", out errors);
+        var noCdev = Assert.Single(errors);
+        Assert.Equal("VfioCdevNotAvailable,VfioPS.Commands.OpenVfioDeviceCommand", noCdev.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.ObjectNotFound, noCdev.CategoryInfo.Category);
+
+        var cdevPath = _module.Run($"(Get-VfioDevice {Roots} 0000:00:11.0).CdevPath").Single().BaseObject;
+        Assert.Equal(Path.Combine(Dev, "vfio", "devices", "vfio0"), cdevPath);
+    }
+
     public void Dispose() => Directory.Delete(_root, recursive: true);
 }

@@ -21,6 +21,10 @@ public sealed class OpenVfioDeviceCommand : VfioHostCmdletBase
     [Parameter]
     public Guid? VfToken { get; set; }
 
+    /// <summary>Auto (the default: the device cdev when the kernel has one and /dev/iommu exists, else the group), Group or Cdev.</summary>
+    [Parameter]
+    public VfioOpenPath Path { get; set; } = VfioOpenPath.Auto;
+
     protected override void ProcessRecord()
     {
         var paths = HostPaths;
@@ -28,7 +32,7 @@ public sealed class OpenVfioDeviceCommand : VfioHostCmdletBase
         {
             try
             {
-                var device = KernelDevices.Open(address, VfToken, paths);
+                var device = KernelDevices.Open(address, VfToken, paths, Path);
                 RunspaceResources.Track(this, device);
                 WriteVerbose($"Opened {device.Name}: {device.NumIrqs} IRQ indexes, {device.NumRegions} regions, flags {device.Flags}.");
                 WriteObject(device);

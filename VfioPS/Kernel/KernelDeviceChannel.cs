@@ -6,21 +6,24 @@ using VfioPS.Native;
 namespace VfioPS.Kernel;
 
 /// <summary>
-/// A VFIO device fd from the kernel (group path): every ioctl goes to it unchanged. Disposing closes the fd, which
-/// makes vfio-pci disable every IRQ and reset the function, then releases the group reference it holds.
+/// A VFIO device fd from the kernel (group path or cdev): every ioctl goes to it unchanged. Disposing closes the
+/// fd, which makes vfio-pci disable every IRQ and reset the function, then releases what kept it usable (the group
+/// reference, or the iommufd it is bound to).
 /// </summary>
 internal sealed class KernelDeviceChannel : IVfioDeviceChannel
 {
     private readonly SafeFileDescriptorHandle _device;
-    private readonly VfioGroupTable.Lease _group;
+    private readonly IDisposable _owner;
 
-    public KernelDeviceChannel(SafeFileDescriptorHandle device, VfioGroupTable.Lease group)
+    public KernelDeviceChannel(SafeFileDescriptorHandle device, IDisposable owner, string kind)
     {
         _device = device;
-        _group = group;
+        _owner = owner;
+        Kind = kind;
     }
 
-    public string Kind => "Kernel";
+    /// <summary>"Kernel group" or "Kernel cdev".</summary>
+    public string Kind { get; }
 
     public IoctlResult Ioctl(uint request, Span<byte> argument) => KernelSyscalls.Ioctl(_device, request, argument);
 
@@ -33,6 +36,6 @@ internal sealed class KernelDeviceChannel : IVfioDeviceChannel
     public void Dispose()
     {
         _device.Dispose();
-        _group.Dispose();
+        _owner.Dispose();
     }
 }

@@ -1,14 +1,28 @@
 using System;
+using System.IO;
+using System.Runtime.InteropServices;
 using System.Text;
 using VfioPS.Abi;
+using VfioPS.Native;
 using VfioPS.Operations;
 
 namespace VfioPS.Kernel;
 
-/// <summary>Opens real VFIO devices through the group path: validated address, sysfs checks, group, device fd.</summary>
+/// <summary>How a real device is opened.</summary>
+public enum VfioOpenPath
+{
+    /// <summary>The device cdev when the kernel has one and /dev/iommu exists, else the group.</summary>
+    Auto,
+    /// <summary>/dev/vfio/vfio + /dev/vfio/&lt;group&gt; + VFIO_GROUP_GET_DEVICE_FD.</summary>
+    Group,
+    /// <summary>/dev/vfio/devices/vfioN + /dev/iommu + VFIO_DEVICE_BIND_IOMMUFD.</summary>
+    Cdev,
+}
+
+/// <summary>Opens real VFIO devices: validated address, sysfs checks, then the group path or the cdev path.</summary>
 public static class KernelDevices
 {
-    public static VfioDevice Open(string address, Guid? vfToken = null, VfioHostPaths? paths = null)
+    public static VfioDevice Open(string address, Guid? vfToken = null, VfioHostPaths? paths = null, VfioOpenPath path = VfioOpenPath.Auto)
     {
         paths ??= VfioHostPaths.Default;
         if (!PciAddress.TryNormalize(address, out string bdf))
@@ -24,9 +38,34 @@ public static class KernelDevices
             throw new VfioException("VfioDeviceNotBound", VfioErrorKind.InvalidOperation,
                 $"{bdf} ({device.Id}) is {(device.Driver is null ? "not bound to any driver" : "bound to " + device.Driver)}; bind it to vfio-pci first " +
                 $"(for example: echo vfio-pci > {paths.PciDevice(bdf)}/driver_override; echo {bdf} > /sys/bus/pci/drivers_probe).", bdf);
+
+        // libvfn's rule: the cdev when both it and /dev/iommu are there.
+        bool useCdev = path switch
+        {
+            VfioOpenPath.Cdev => true,
+            VfioOpenPath.Group => false,
+            _ => device.CdevPath is not null && File.Exists(device.CdevPath) && File.Exists(paths.Iommufd),
+        };
+        var channel = useCdev ? OpenCdev(paths, device, vfToken) : OpenGroup(paths, device, vfToken);
+        try
+        {
+            var info = DeviceInfoReader.Read(channel, bdf);
+            var opened = new VfioDevice(bdf, null, channel, info);
+            VfioDeviceRegistry.Register(opened);
+            return opened;
+        }
+        catch
+        {
+            channel.Dispose();
+            throw;
+        }
+    }
+
+    private static KernelDeviceChannel OpenGroup(VfioHostPaths paths, VfioPciDevice device, Guid? vfToken)
+    {
+        string bdf = device.Address;
         if (device.GroupPath is null)
             throw new VfioException("VfioGroupNotFound", VfioErrorKind.ObjectNotFound, $"{bdf} has no IOMMU group (is the IOMMU enabled?).", bdf);
-
         var lease = VfioGroupTable.Acquire(paths, device.GroupPath, device);
         try
         {
@@ -45,24 +84,68 @@ public static class KernelDevices
                     _ => VfioException.FromIoctl("VfioGetDeviceFdFailed", $"VFIO_GROUP_GET_DEVICE_FD for {bdf}", result.Errno, bdf),
                 };
             }
-            var channel = new KernelDeviceChannel(new Native.SafeFileDescriptorHandle(result.ReturnValue), lease);
-            try
-            {
-                var info = DeviceInfoReader.Read(channel, bdf);
-                var opened = new VfioDevice(bdf, null, channel, info);
-                VfioDeviceRegistry.Register(opened);
-                return opened;
-            }
-            catch
-            {
-                channel.Dispose();
-                throw;
-            }
+            return new KernelDeviceChannel(new SafeFileDescriptorHandle(result.ReturnValue), lease, "Kernel group");
         }
         catch
         {
             lease.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The cdev path: open /dev/vfio/devices/vfioN and /dev/iommu, then VFIO_DEVICE_BIND_IOMMUFD (every other device
+    /// ioctl is EINVAL before it). IRQ work needs no IOAS attach: that only matters for DMA.
+    /// </summary>
+    private static unsafe KernelDeviceChannel OpenCdev(VfioHostPaths paths, VfioPciDevice device, Guid? vfToken)
+    {
+        string bdf = device.Address;
+        if (device.CdevPath is null)
+            throw new VfioException("VfioCdevNotAvailable", VfioErrorKind.ObjectNotFound,
+                $"{bdf} has no VFIO device cdev (no vfio-dev in sysfs): this kernel has no VFIO_DEVICE_CDEV; use the group path.", bdf);
+        var deviceFd = OpenNode(device.CdevPath, bdf, "the device cdev");
+        SafeFileDescriptorHandle? iommufd = null;
+        try
+        {
+            iommufd = OpenNode(paths.Iommufd, bdf, "the iommufd node");
+            byte[] token = vfToken is Guid t ? VfioBindIommufdCodec.TokenBytes(t) : Array.Empty<byte>();
+            Channels.IoctlResult bind;
+            // The token is read by the kernel through the pointer in the request: keep it pinned for the call.
+            fixed (byte* tokenPointer = token)
+            {
+                byte[] request = VfioBindIommufdCodec.Encode(iommufd.Fd, vfToken is null ? null : (ulong)tokenPointer);
+                bind = KernelSyscalls.Ioctl(deviceFd, VfioIoctl.DeviceBindIommufd, request);
+            }
+            if (bind.IsError)
+                throw bind.Errno switch
+                {
+                    Errno.EBUSY => new VfioException("VfioDeviceBusy", VfioErrorKind.ResourceBusy,
+                        $"{bdf} is in use (VFIO_DEVICE_BIND_IOMMUFD answered EBUSY){VfioGroupTable.HolderText(device.CdevPath)}.", bdf, Errno.EBUSY),
+                    _ => VfioException.FromIoctl("VfioBindIommufdFailed", $"VFIO_DEVICE_BIND_IOMMUFD for {bdf} on {device.CdevPath}", bind.Errno, bdf),
+                };
+            return new KernelDeviceChannel(deviceFd, iommufd, "Kernel cdev");
+        }
+        catch
+        {
+            iommufd?.Dispose();
+            deviceFd.Dispose();
+            throw;
+        }
+    }
+
+    private static SafeFileDescriptorHandle OpenNode(string path, string bdf, string what)
+    {
+        var fd = KernelSyscalls.Open(path, out var errno);
+        if (fd is not null) return fd;
+        throw errno switch
+        {
+            Errno.ENOENT or Errno.ENODEV or Errno.ENXIO => new VfioException("VfioCdevNotAvailable", VfioErrorKind.ObjectNotFound,
+                $"{path} ({what}) does not exist: the kernel has no iommufd/VFIO device cdev support; use the group path.", bdf, errno),
+            Errno.EACCES or Errno.EPERM => new VfioException("VfioPermissionDenied", VfioErrorKind.PermissionDenied,
+                $"Permission denied opening {path} ({what}): the user needs read and write access to it.", bdf, errno),
+            Errno.EBUSY => new VfioException("VfioDeviceBusy", VfioErrorKind.ResourceBusy,
+                $"{path} is in use{VfioGroupTable.HolderText(path)}.", bdf, errno),
+            _ => new VfioException("VfioOpenFailed", VfioException.KindFromErrno(errno), $"Opening {path} failed: {ErrnoText.Format(errno)}.", bdf, errno),
+        };
     }
 }
