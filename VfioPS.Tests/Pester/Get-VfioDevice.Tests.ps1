@@ -104,6 +104,12 @@ Describe 'Open-VfioDevice' {
         $err[0].TargetObject | Should -BeExactly '0000:00:10.0'
     }
 
+    It 'refuses -Path Cdev for a device without a VFIO cdev with VfioCdevNotAvailable' {
+        Open-VfioDevice @roots -Address 0000:00:10.0 -Path Cdev -ErrorAction SilentlyContinue -ErrorVariable err | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -BeExactly 'VfioCdevNotAvailable,VfioPS.Commands.OpenVfioDeviceCommand'
+        $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+    }
+
     It 'takes Get-VfioDevice output from the pipeline' {
         Get-VfioDevice @roots -Driver vfio-pci | Open-VfioDevice @roots -ErrorAction SilentlyContinue -ErrorVariable err | Should -BeNullOrEmpty
         $err | Should -HaveCount 3
