@@ -56,6 +56,17 @@ try {
     Assert-That ($child.ExitCode -eq 1) "a second process opening the device fails (exit $($child.ExitCode))"
     Assert-That ($childErrors -match "is in use by process $PID ") "the busy error names this process ($PID): $childErrors"
 
+    # A user without access to the group node is told which file and what to do (the lane runs as root, so the
+    # child drops to nobody with util-linux's setpriv).
+    $setpriv = [System.Diagnostics.ProcessStartInfo]::new('setpriv')
+    foreach ($a in '--reuid=65534', '--regid=65534', '--clear-groups', 'dotnet', $runner, '-Command', 'Open-VfioDevice 0000:00:11.0') { $setpriv.ArgumentList.Add($a) }
+    $setpriv.RedirectStandardError = $true; $setpriv.RedirectStandardOutput = $true
+    $setpriv.Environment['HOME'] = '/tmp'; $setpriv.Environment['DOTNET_CLI_HOME'] = '/tmp'
+    $denied = [System.Diagnostics.Process]::Start($setpriv)
+    $deniedErrors = $denied.StandardError.ReadToEnd(); $null = $denied.StandardOutput.ReadToEnd(); $denied.WaitForExit()
+    Assert-That ($denied.ExitCode -eq 1) "an unprivileged user's open fails (exit $($denied.ExitCode))"
+    Assert-That ($deniedErrors -match 'Permission denied opening /dev/vfio/\d+') "the EACCES error names the group file: $deniedErrors"
+
     Get-VfioIrqInfo -Device $nic -Index MSI-X | Set-VfioIrq -Disable
     $lines = @([System.IO.File]::ReadAllLines('/proc/interrupts') | Where-Object { $_ -match 'vfio-msix' })
     Assert-That ($lines.Count -eq 0) '/proc/interrupts has no vfio-msix line after -Disable'
