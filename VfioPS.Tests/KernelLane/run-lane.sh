@@ -26,8 +26,9 @@ set -u -o pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 VFIO_VM=$HERE/vfio-vm
-DEVICES="e1000e edu virtio-net-pci,vectors=4 pci-testdev"
-NDEV=4
+# The last two are functions 0 and 1 of one slot: one IOMMU group with two devices, for the shared-group checks.
+DEVICES="e1000e edu virtio-net-pci,vectors=4 pci-testdev edu +edu"
+NDEV=6
 
 T0=${EPOCHREALTIME/./}
 lane_exit() {

@@ -11,7 +11,7 @@ function Assert-That([bool] $Condition, [string] $What) {
 }
 
 $devices = @(Get-VfioDevice -Driver vfio-pci)
-Assert-That ($devices.Count -eq 4) "four devices bound to vfio-pci (got $($devices.Count))"
+Assert-That ($devices.Count -eq 6) "six devices bound to vfio-pci (got $($devices.Count))"
 Assert-That (@($devices | Where-Object { -not $_.Usable }).Count -eq 0) 'every vfio-pci device is usable'
 
 $expected = @{

@@ -42,10 +42,12 @@ public static class Program
         string list = args.Length > 0 ? args[0] : Environment.GetEnvironmentVariable("VFIO_VM_DEVICES") ?? "/tmp/vfio-vm-devices.txt";
         var fdsAtStart = OpenFdTargets();
         Console.WriteLine($"kernel {File.ReadAllText("/proc/sys/kernel/osrelease").Trim()}, devices from {list}");
+        var listed = new List<(string Bdf, string Group)>();
         foreach (string line in File.ReadAllLines(list).Where(l => l.Trim().Length > 0))
         {
             string[] parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             string bdf = parts[0], id = parts[1];
+            listed.Add((bdf, parts.FirstOrDefault(p => p.StartsWith("group=", StringComparison.Ordinal))?.Substring(6) ?? "?"));
             try
             {
                 RunDevice(bdf, id);
@@ -54,6 +56,14 @@ public static class Program
             {
                 Fail($"{bdf} {id}", $"unexpected {e.GetType().Name}: {e.Message}\n{e.StackTrace}");
             }
+        }
+        try
+        {
+            GroupSharing(listed);
+        }
+        catch (Exception e)
+        {
+            Fail("lane", $"group sharing: unexpected {e.GetType().Name}: {e.Message}");
         }
         MockOnlyRows();
         GC.Collect();
@@ -154,6 +164,32 @@ public static class Program
             s_rows.Add($"{Truncate("edu hardware INTx: " + name, 58),-58} {bdf,-12} {"signals " + k,-14} {"signals " + m,-14} -");
             Check(bdf, "edu hardware INTx: " + name, k == m, $"kernel {k} signals, mock {m}");
         }
+    }
+
+    /// <summary>
+    /// Two devices of one IOMMU group share one group fd and container: both open at once, the group node is open
+    /// once, closing one leaves the other working, and the last close releases the group and the container.
+    /// </summary>
+    private static void GroupSharing(IReadOnlyList<(string Bdf, string Group)> devices)
+    {
+        var pair = devices.GroupBy(d => d.Group).FirstOrDefault(g => g.Count() >= 2)?.Take(2).ToArray();
+        if (pair is null)
+        {
+            Fail("lane", "no IOMMU group with two devices: run-lane.sh adds one (edu +edu)");
+            return;
+        }
+        string groupNode = "/dev/vfio/" + pair[0].Group;
+        int GroupFds() => OpenFdTargets().Count(t => t == groupNode);
+        int ContainerFds() => OpenFdTargets().Count(t => t == "/dev/vfio/vfio");
+        var first = KernelDevices.Open(pair[0].Bdf);
+        var second = KernelDevices.Open(pair[1].Bdf);
+        Check(pair[1].Bdf, $"two devices of group {pair[0].Group} open at once share one group fd and one container", GroupFds() == 1 && ContainerFds() == 1,
+            $"{GroupFds()} fds on {groupNode}, {ContainerFds()} on /dev/vfio/vfio");
+        first.Dispose();
+        bool stillWorks = IrqInfoReader.Read(second, 0).Info.Supported;
+        Check(pair[1].Bdf, "closing one device of the group leaves the other working and the group open", stillWorks && GroupFds() == 1, $"{GroupFds()} group fds");
+        second.Dispose();
+        Check(pair[1].Bdf, "the last close releases the group and the container", GroupFds() == 0 && ContainerFds() == 0, $"{GroupFds()} group fds, {ContainerFds()} container fds");
     }
 
     /// <summary>Rows the VM cannot produce, run on the mock only and listed with why.</summary>
