@@ -105,7 +105,8 @@ else
   CMD=("$@")
 fi
 
-ARGS=(--devices "$DEVICES" --share "$REPO" --timeout "$TIMEOUT"
+# uio_pci_generic: a host driver the lane can bind one function of the shared group to, to make the group not viable.
+ARGS=(--devices "$DEVICES" --modules "uio_pci_generic" --share "$REPO" --timeout "$TIMEOUT"
       --boot-timeout "${KERNEL_LANE_BOOT_TIMEOUT:-120}" --mem "${KERNEL_LANE_MEM:-2048}"
       --env "NUGET_PACKAGES=$NUGET" --env "KERNEL_LANE_KERNEL=${KPKG#linux-image-}" --env "KERNEL_LANE_NDEV=$NDEV")
 case $NUGET/ in "$REPO"/*) ;; *) ARGS+=(--share-ro "$NUGET");; esac    # (inside the repo: already shared)

@@ -190,6 +190,53 @@ public static class Program
         Check(pair[1].Bdf, "closing one device of the group leaves the other working and the group open", stillWorks && GroupFds() == 1, $"{GroupFds()} group fds");
         second.Dispose();
         Check(pair[1].Bdf, "the last close releases the group and the container", GroupFds() == 0 && ContainerFds() == 0, $"{GroupFds()} group fds, {ContainerFds()} container fds");
+        NotViable(pair);
+    }
+
+    /// <summary>
+    /// A group with a device on a host driver is not viable: bind the second function of the shared group to
+    /// uio_pci_generic, expect Open-VfioDevice's error to name it, then give it back to vfio-pci.
+    /// </summary>
+    private static void NotViable((string Bdf, string Group)[] pair)
+    {
+        string other = pair[1].Bdf, sysfs = "/sys/bus/pci/devices/" + other;
+        void Write(string file, string text) => File.WriteAllText(file, text);
+        try
+        {
+            Write(sysfs + "/driver/unbind", other);
+            Write(sysfs + "/driver_override", "uio_pci_generic");
+            Write("/sys/bus/pci/drivers_probe", other);
+            string? driver = new DirectoryInfo(sysfs + "/driver").LinkTarget is string t ? Path.GetFileName(t) : null;
+            if (driver != "uio_pci_generic")
+            {
+                Fail(other, $"could not bind to uio_pci_generic for the not-viable check (driver: {driver ?? "none"})");
+                return;
+            }
+            try
+            {
+                using var device = KernelDevices.Open(pair[0].Bdf);
+                Fail(pair[0].Bdf, "opened although its group is not viable");
+            }
+            catch (VfioException e)
+            {
+                Check(pair[0].Bdf, "a group with a device on a host driver is not viable, and the error names it",
+                    e.ErrorId == "VfioGroupNotViable" && e.Message.Contains(other, StringComparison.Ordinal) && e.Message.Contains("uio_pci_generic", StringComparison.Ordinal),
+                    $"{e.ErrorId}: {e.Message}");
+            }
+        }
+        finally
+        {
+            try
+            {
+                if (Directory.Exists(sysfs + "/driver")) Write(sysfs + "/driver/unbind", other);
+                Write(sysfs + "/driver_override", "vfio-pci");
+                Write("/sys/bus/pci/drivers_probe", other);
+            }
+            catch (IOException e)
+            {
+                Fail(other, "could not give the device back to vfio-pci: " + e.Message);
+            }
+        }
     }
 
     /// <summary>Rows the VM cannot produce, run on the mock only and listed with why.</summary>
