@@ -14,6 +14,10 @@ $devices = @(Get-VfioDevice -Driver vfio-pci)
 Assert-That ($devices.Count -eq 6) "six devices bound to vfio-pci (got $($devices.Count))"
 Assert-That (@($devices | Where-Object { -not $_.Usable }).Count -eq 0) 'every vfio-pci device is usable'
 
+# Get-VfioDevice output pipes into the read cmdlets, which open each device for the call.
+$piped = @(Get-VfioDevice | Where-Object Driver -eq 'vfio-pci' | Get-VfioIrqInfo -Index REQ)
+Assert-That ($piped.Count -eq 6 -and @($piped | Where-Object Count -eq 1).Count -eq 6) "REQ of all six devices through the pipeline (got $($piped.Count))"
+
 $expected = @{
     '8086:10d3' = @{ Counts = 1, 1, 5, 1, 1; Flags = 7, 9, 9, 9, 9; ErrSupported = $true }
     '1234:11e8' = @{ Counts = 1, 1, 0, 0, 1; Flags = 7, 9, 9, 0, 9; ErrSupported = $false }

@@ -14,18 +14,20 @@ internal sealed class KernelDeviceChannel : IVfioDeviceChannel
 {
     private readonly SafeFileDescriptorHandle _device;
     private readonly IDisposable _owner;
+    private readonly IKernelNodes _nodes;
 
-    public KernelDeviceChannel(SafeFileDescriptorHandle device, IDisposable owner, string kind)
+    public KernelDeviceChannel(SafeFileDescriptorHandle device, IDisposable owner, string kind, IKernelNodes? nodes = null)
     {
         _device = device;
         _owner = owner;
         Kind = kind;
+        _nodes = nodes ?? LinuxKernelNodes.Instance;
     }
 
     /// <summary>"Kernel group" or "Kernel cdev".</summary>
     public string Kind { get; }
 
-    public IoctlResult Ioctl(uint request, Span<byte> argument) => KernelSyscalls.Ioctl(_device, request, argument);
+    public IoctlResult Ioctl(uint request, Span<byte> argument) => _nodes.Ioctl(_device, request, argument);
 
     /// <summary>pread(2) on the device fd: region access at the offset VFIO_DEVICE_GET_REGION_INFO gives.</summary>
     public Errno Read(Span<byte> buffer, long offset) => KernelSyscalls.Pread(_device, buffer, offset);

@@ -23,6 +23,9 @@ public enum VfioOpenPath
 public static class KernelDevices
 {
     public static VfioDevice Open(string address, Guid? vfToken = null, VfioHostPaths? paths = null, VfioOpenPath path = VfioOpenPath.Auto)
+        => Open(address, vfToken, paths, path, LinuxKernelNodes.Instance);
+
+    internal static VfioDevice Open(string address, Guid? vfToken, VfioHostPaths? paths, VfioOpenPath path, IKernelNodes nodes)
     {
         paths ??= VfioHostPaths.Default;
         if (!PciAddress.TryNormalize(address, out string bdf))
@@ -46,7 +49,7 @@ public static class KernelDevices
             VfioOpenPath.Group => false,
             _ => device.CdevPath is not null && File.Exists(device.CdevPath) && File.Exists(paths.Iommufd),
         };
-        var channel = useCdev ? OpenCdev(paths, device, vfToken) : OpenGroup(paths, device, vfToken);
+        var channel = useCdev ? OpenCdev(paths, device, vfToken, nodes) : OpenGroup(paths, device, vfToken, nodes);
         try
         {
             var info = DeviceInfoReader.Read(channel, bdf);
@@ -61,18 +64,18 @@ public static class KernelDevices
         }
     }
 
-    private static KernelDeviceChannel OpenGroup(VfioHostPaths paths, VfioPciDevice device, Guid? vfToken)
+    private static KernelDeviceChannel OpenGroup(VfioHostPaths paths, VfioPciDevice device, Guid? vfToken, IKernelNodes nodes)
     {
         string bdf = device.Address;
         if (device.GroupPath is null)
             throw new VfioException("VfioGroupNotFound", VfioErrorKind.ObjectNotFound, $"{bdf} has no IOMMU group (is the IOMMU enabled?).", bdf);
-        var lease = VfioGroupTable.Acquire(paths, device.GroupPath, device);
+        var lease = VfioGroupTable.Acquire(paths, device.GroupPath, device, nodes);
         try
         {
             // VFIO_GROUP_GET_DEVICE_FD takes the device name, with " vf_token=<uuid>" for a VF whose PF is on vfio-pci.
             string name = vfToken is Guid token ? $"{bdf} vf_token={token:D}" : bdf;
             byte[] nameBytes = Encoding.ASCII.GetBytes(name + "\0");
-            var result = KernelSyscalls.Ioctl(lease.Group, VfioIoctl.GroupGetDeviceFd, nameBytes);
+            var result = nodes.Ioctl(lease.Group, VfioIoctl.GroupGetDeviceFd, nameBytes);
             if (result.IsError)
             {
                 throw result.Errno switch
@@ -84,7 +87,7 @@ public static class KernelDevices
                     _ => VfioException.FromIoctl("VfioGetDeviceFdFailed", $"VFIO_GROUP_GET_DEVICE_FD for {bdf}", result.Errno, bdf),
                 };
             }
-            return new KernelDeviceChannel(new SafeFileDescriptorHandle(result.ReturnValue), lease, "Kernel group");
+            return new KernelDeviceChannel(new SafeFileDescriptorHandle(result.ReturnValue), lease, "Kernel group", nodes);
         }
         catch
         {
@@ -97,24 +100,24 @@ public static class KernelDevices
     /// The cdev path: open /dev/vfio/devices/vfioN and /dev/iommu, then VFIO_DEVICE_BIND_IOMMUFD (every other device
     /// ioctl is EINVAL before it). IRQ work needs no IOAS attach: that only matters for DMA.
     /// </summary>
-    private static unsafe KernelDeviceChannel OpenCdev(VfioHostPaths paths, VfioPciDevice device, Guid? vfToken)
+    private static unsafe KernelDeviceChannel OpenCdev(VfioHostPaths paths, VfioPciDevice device, Guid? vfToken, IKernelNodes nodes)
     {
         string bdf = device.Address;
         if (device.CdevPath is null)
             throw new VfioException("VfioCdevNotAvailable", VfioErrorKind.ObjectNotFound,
                 $"{bdf} has no VFIO device cdev (no vfio-dev in sysfs): this kernel has no VFIO_DEVICE_CDEV; use the group path.", bdf);
-        var deviceFd = OpenNode(device.CdevPath, bdf, "the device cdev");
+        var deviceFd = OpenNode(nodes, device.CdevPath, bdf, "the device cdev");
         SafeFileDescriptorHandle? iommufd = null;
         try
         {
-            iommufd = OpenNode(paths.Iommufd, bdf, "the iommufd node");
+            iommufd = OpenNode(nodes, paths.Iommufd, bdf, "the iommufd node");
             byte[] token = vfToken is Guid t ? VfioBindIommufdCodec.TokenBytes(t) : Array.Empty<byte>();
             Channels.IoctlResult bind;
             // The token is read by the kernel through the pointer in the request: keep it pinned for the call.
             fixed (byte* tokenPointer = token)
             {
                 byte[] request = VfioBindIommufdCodec.Encode(iommufd.Fd, vfToken is null ? null : (ulong)tokenPointer);
-                bind = KernelSyscalls.Ioctl(deviceFd, VfioIoctl.DeviceBindIommufd, request);
+                bind = nodes.Ioctl(deviceFd, VfioIoctl.DeviceBindIommufd, request);
             }
             if (bind.IsError)
                 throw bind.Errno switch
@@ -123,7 +126,7 @@ public static class KernelDevices
                         $"{bdf} is in use (VFIO_DEVICE_BIND_IOMMUFD answered EBUSY){VfioGroupTable.HolderText(device.CdevPath)}.", bdf, Errno.EBUSY),
                     _ => VfioException.FromIoctl("VfioBindIommufdFailed", $"VFIO_DEVICE_BIND_IOMMUFD for {bdf} on {device.CdevPath}", bind.Errno, bdf),
                 };
-            return new KernelDeviceChannel(deviceFd, iommufd, "Kernel cdev");
+            return new KernelDeviceChannel(deviceFd, iommufd, "Kernel cdev", nodes);
         }
         catch
         {
@@ -133,9 +136,9 @@ public static class KernelDevices
         }
     }
 
-    private static SafeFileDescriptorHandle OpenNode(string path, string bdf, string what)
+    private static SafeFileDescriptorHandle OpenNode(IKernelNodes nodes, string path, string bdf, string what)
     {
-        var fd = KernelSyscalls.Open(path, out var errno);
+        var fd = nodes.Open(path, out var errno);
         if (fd is not null) return fd;
         throw errno switch
         {

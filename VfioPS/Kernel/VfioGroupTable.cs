@@ -60,8 +60,9 @@ internal static class VfioGroupTable
     }
 
     /// <summary>Opens (or shares) the group at <paramref name="groupPath"/> with a container and an IOMMU set.</summary>
-    public static Lease Acquire(VfioHostPaths paths, string groupPath, VfioPciDevice device)
+    public static Lease Acquire(VfioHostPaths paths, string groupPath, VfioPciDevice device, IKernelNodes? nodes = null)
     {
+        nodes ??= LinuxKernelNodes.Instance;
         lock (s_gate)
         {
             if (s_groups.TryGetValue(groupPath, out var existing))
@@ -70,19 +71,19 @@ internal static class VfioGroupTable
                 return new Lease(groupPath, existing.Group);
             }
 
-            var container = OpenOrThrow(paths.Container, device, isGroup: false);
+            var container = OpenOrThrow(nodes, paths.Container, device, isGroup: false);
             SafeFileDescriptorHandle? group = null;
             try
             {
-                var version = KernelSyscalls.IoctlValue(container, VfioIoctl.GetApiVersion, 0);
+                var version = nodes.IoctlValue(container, VfioIoctl.GetApiVersion, 0);
                 if (version.ReturnValue != VfioApiVersion)
                     throw new VfioException("VfioApiVersionMismatch", VfioErrorKind.NotImplemented,
                         $"{paths.Container} reports VFIO API version {version.ReturnValue}; VfioPS speaks version {VfioApiVersion}.", device.Address);
 
-                group = OpenOrThrow(groupPath, device, isGroup: true);
+                group = OpenOrThrow(nodes, groupPath, device, isGroup: true);
                 Span<byte> status = stackalloc byte[8];
                 BinaryPrimitives.WriteUInt32LittleEndian(status, 8);
-                var statusResult = KernelSyscalls.Ioctl(group, VfioIoctl.GroupGetStatus, status);
+                var statusResult = nodes.Ioctl(group, VfioIoctl.GroupGetStatus, status);
                 if (statusResult.IsError) throw VfioException.FromIoctl("VfioGroupStatusFailed", $"VFIO_GROUP_GET_STATUS on {groupPath}", statusResult.Errno, device.Address);
                 if ((BinaryPrimitives.ReadUInt32LittleEndian(status.Slice(4)) & GroupFlagsViable) == 0)
                     throw new VfioException("VfioGroupNotViable", VfioErrorKind.InvalidOperation,
@@ -92,15 +93,15 @@ internal static class VfioGroupTable
 
                 Span<byte> containerFd = stackalloc byte[4];
                 BinaryPrimitives.WriteInt32LittleEndian(containerFd, container.Fd);
-                var set = KernelSyscalls.Ioctl(group, VfioIoctl.GroupSetContainer, containerFd);
+                var set = nodes.Ioctl(group, VfioIoctl.GroupSetContainer, containerFd);
                 if (set.IsError) throw VfioException.FromIoctl("VfioGroupSetContainerFailed", $"VFIO_GROUP_SET_CONTAINER on {groupPath}", set.Errno, device.Address);
 
-                int iommu = KernelSyscalls.IoctlValue(container, VfioIoctl.CheckExtension, Type1v2Iommu).ReturnValue > 0 ? Type1v2Iommu
-                    : KernelSyscalls.IoctlValue(container, VfioIoctl.CheckExtension, Type1Iommu).ReturnValue > 0 ? Type1Iommu : 0;
+                int iommu = nodes.IoctlValue(container, VfioIoctl.CheckExtension, Type1v2Iommu).ReturnValue > 0 ? Type1v2Iommu
+                    : nodes.IoctlValue(container, VfioIoctl.CheckExtension, Type1Iommu).ReturnValue > 0 ? Type1Iommu : 0;
                 if (iommu == 0)
                     throw new VfioException("VfioIommuUnsupported", VfioErrorKind.NotImplemented,
                         $"The VFIO container supports neither TYPE1v2 nor TYPE1 IOMMU; VfioPS needs one of them.", device.Address);
-                var setIommu = KernelSyscalls.IoctlValue(container, VfioIoctl.SetIommu, iommu);
+                var setIommu = nodes.IoctlValue(container, VfioIoctl.SetIommu, iommu);
                 if (setIommu.IsError) throw VfioException.FromIoctl("VfioSetIommuFailed", "VFIO_SET_IOMMU", setIommu.Errno, device.Address);
 
                 s_groups[groupPath] = new Entry { Path = groupPath, Group = group, Container = container, References = 1 };
@@ -115,9 +116,9 @@ internal static class VfioGroupTable
         }
     }
 
-    private static SafeFileDescriptorHandle OpenOrThrow(string path, VfioPciDevice device, bool isGroup)
+    private static SafeFileDescriptorHandle OpenOrThrow(IKernelNodes nodes, string path, VfioPciDevice device, bool isGroup)
     {
-        var fd = KernelSyscalls.Open(path, out var errno);
+        var fd = nodes.Open(path, out var errno);
         if (fd is not null) return fd;
         throw errno switch
         {
