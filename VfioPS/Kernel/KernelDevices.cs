@@ -137,18 +137,6 @@ public static class KernelDevices
     }
 
     private static SafeFileDescriptorHandle OpenNode(IKernelNodes nodes, string path, string bdf, string what)
-    {
-        var fd = nodes.Open(path, out var errno);
-        if (fd is not null) return fd;
-        throw errno switch
-        {
-            Errno.ENOENT or Errno.ENODEV or Errno.ENXIO => new VfioException("VfioCdevNotAvailable", VfioErrorKind.ObjectNotFound,
-                $"{path} ({what}) does not exist: the kernel has no iommufd/VFIO device cdev support; use the group path.", bdf, errno),
-            Errno.EACCES or Errno.EPERM => new VfioException("VfioPermissionDenied", VfioErrorKind.PermissionDenied,
-                $"Permission denied opening {path} ({what}): the user needs read and write access to it.", bdf, errno),
-            Errno.EBUSY => new VfioException("VfioDeviceBusy", VfioErrorKind.ResourceBusy,
-                $"{path} is in use{VfioGroupTable.HolderText(path)}.", bdf, errno),
-            _ => new VfioException("VfioOpenFailed", VfioException.KindFromErrno(errno), $"Opening {path} failed: {ErrnoText.Format(errno)}.", bdf, errno),
-        };
-    }
+        => VfioGroupTable.OpenNode(nodes, path, bdf, "VfioDeviceBusy", errno => new VfioException("VfioCdevNotAvailable", VfioErrorKind.ObjectNotFound,
+            $"{path} ({what}) does not exist: the kernel has no iommufd/VFIO device cdev support; use the group path.", bdf, errno));
 }

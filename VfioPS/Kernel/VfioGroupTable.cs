@@ -117,21 +117,29 @@ internal static class VfioGroupTable
     }
 
     private static SafeFileDescriptorHandle OpenOrThrow(IKernelNodes nodes, string path, VfioPciDevice device, bool isGroup)
+        => OpenNode(nodes, path, device.Address, "VfioGroupBusy",
+            errno => isGroup
+                ? new VfioException("VfioGroupNotFound", VfioErrorKind.ObjectNotFound,
+                    $"{path} does not exist: IOMMU group {device.IommuGroup} has no VFIO group node (is {device.Address} bound to vfio-pci?).", device.Address, errno)
+                : new VfioException("VfioNotAvailable", VfioErrorKind.ObjectNotFound,
+                    $"{path} does not exist: the VFIO driver is not loaded (modprobe vfio-pci) or this system has no IOMMU enabled.", device.Address, errno));
+
+    /// <summary>
+    /// Opens a VFIO node or throws what a person needs to know: which file is missing (<paramref name="notFound"/>),
+    /// that access to which file is needed, or which process holds it.
+    /// </summary>
+    internal static SafeFileDescriptorHandle OpenNode(IKernelNodes nodes, string path, string bdf, string busyId, Func<Errno, VfioException> notFound)
     {
         var fd = nodes.Open(path, out var errno);
         if (fd is not null) return fd;
         throw errno switch
         {
-            Errno.ENOENT or Errno.ENODEV or Errno.ENXIO => isGroup
-                ? new VfioException("VfioGroupNotFound", VfioErrorKind.ObjectNotFound,
-                    $"{path} does not exist: IOMMU group {device.IommuGroup} has no VFIO group node (is {device.Address} bound to vfio-pci?).", device.Address, errno)
-                : new VfioException("VfioNotAvailable", VfioErrorKind.ObjectNotFound,
-                    $"{path} does not exist: the VFIO driver is not loaded (modprobe vfio-pci) or this system has no IOMMU enabled.", device.Address, errno),
+            Errno.ENOENT or Errno.ENODEV or Errno.ENXIO => notFound(errno),
             Errno.EACCES or Errno.EPERM => new VfioException("VfioPermissionDenied", VfioErrorKind.PermissionDenied,
-                $"Permission denied opening {path}: the user needs read and write access to it (run as root, or give the user access with a udev rule or group).", device.Address, errno),
-            Errno.EBUSY => new VfioException("VfioGroupBusy", VfioErrorKind.ResourceBusy,
-                $"{path} is in use" + HolderText(path) + ": a group can be opened by one process at a time (a running VM holds its devices' groups).", device.Address, errno),
-            _ => new VfioException("VfioOpenFailed", VfioException.KindFromErrno(errno), $"Opening {path} failed: {ErrnoText.Format(errno)}.", device.Address, errno),
+                $"Permission denied opening {path}: the user needs read and write access to it (run as root, or give the user access with a udev rule or group).", bdf, errno),
+            Errno.EBUSY => new VfioException(busyId, VfioErrorKind.ResourceBusy,
+                $"{path} is in use" + HolderText(path) + ": a VFIO group or device can be opened by one process at a time (a running VM holds its devices).", bdf, errno),
+            _ => new VfioException("VfioOpenFailed", VfioException.KindFromErrno(errno), $"Opening {path} failed: {ErrnoText.Format(errno)}.", bdf, errno),
         };
     }
 
