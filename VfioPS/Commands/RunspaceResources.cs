@@ -46,9 +46,6 @@ public static class RunspaceResources
         lock (list) return list.OfType<VfioEventFd>().Where(e => !e.IsClosed).ToArray();
     }
 
-    /// <summary>The current runspace's open eventfd with this number, if it made one.</summary>
-    internal static VfioEventFd? FindEventFd(int fd) => EventFds().FirstOrDefault(e => e.Fd == fd);
-
     private static void OnStateChanged(object? sender, RunspaceStateEventArgs e)
     {
         if (sender is Runspace runspace && e.RunspaceStateInfo.State is RunspaceState.Closing or RunspaceState.Closed or RunspaceState.Broken)

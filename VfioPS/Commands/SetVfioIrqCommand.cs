@@ -156,12 +156,18 @@ public sealed class SetVfioIrqCommand : VfioCmdletBase
     /// <summary>Marks the eventfd objects with the vector they now serve, so Wait-VfioEventFd can say which fired.</summary>
     private void RecordBindings(VfioDevice device, uint index, IrqSetRequest request)
     {
-        for (int i = 0; i < EventFd!.Length; i++)
+        // One look at the runspace's eventfds for the whole call: a 2048-vector bind must not rescan them per vector.
+        var owned = RunspaceResources.EventFds();
+        uint end = request.Start + (uint)EventFd!.Length;
+        foreach (var e in owned.Where(e => e.Device == device.Name && e.Index == index && e.Vector >= request.Start && e.Vector < end))
+            e.Unbind();
+        var byFd = new System.Collections.Generic.Dictionary<int, VfioEventFd>();
+        foreach (var e in owned) byFd.TryAdd(e.Fd, e);
+        for (int i = 0; i < EventFd.Length; i++)
         {
-            uint vector = request.Start + (uint)i;
-            foreach (var e in RunspaceEventFds(device, index).Where(e => e.Vector == vector)) e.Unbind();
-            var target = EventFd[i].EventFd ?? RunspaceResources.FindEventFd(EventFd[i].Fd);
-            if (EventFd[i].Fd >= 0) target?.Bind(device.Name, index, vector);
+            if (EventFd[i].Fd < 0) continue;
+            var target = EventFd[i].EventFd ?? (byFd.TryGetValue(EventFd[i].Fd, out var known) ? known : null);
+            target?.Bind(device.Name, index, request.Start + (uint)i);
         }
     }
 
