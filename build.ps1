@@ -11,7 +11,11 @@
              output/VfioPS/<ModuleVersion>/, and checks that the manifest landed there.
       Test   runs dotnet test on VfioPS.sln (the xunit tests), then the Pester suite in a child
              pwsh against output/VfioPS/<ModuleVersion>/VfioPS.psd1. Needs Pester 5 or later.
-      Docs   not implemented yet.
+      Docs   writes en-US/VfioPS.dll-Help.xml (the MAML Get-Help reads) from the PlatyPS pages in docs/:
+             with Microsoft.PowerShell.PlatyPS 1.x, Measure-PlatyPSMarkdown | Import-MarkdownCommandHelp |
+             Export-MamlCommandHelp in a child pwsh, then the file is copied into en-US/. Without PlatyPS, the
+             repository's Markdig-based generator (VfioPS.Docs) writes the same file; PlatyPS is the reference,
+             and the xunit test TheCommittedMamlIsWhatPlatyPSWritesForDocs fails if the two ever differ.
 
     ModuleVersion is read from VfioPS.psd1 at the repository root, the one place the version lives.
 
@@ -138,7 +142,53 @@ function Invoke-TestTask {
 }
 
 function Invoke-DocsTask {
-    throw 'The Docs task is not implemented yet: PlatyPS help arrives with the documentation issue.'
+    $docs = Join-Path $RepoRoot 'docs'
+    $target = Join-Path $RepoRoot 'en-US' 'VfioPS.dll-Help.xml'
+    $platyPS = Get-Module -Name Microsoft.PowerShell.PlatyPS -ListAvailable |
+        Where-Object { $_.Version -ge [version]'1.0' } |
+        Sort-Object -Property Version -Descending |
+        Select-Object -First 1
+    if (-not $platyPS) {
+        Assert-Dotnet
+        Write-Warning ('Microsoft.PowerShell.PlatyPS 1.x is not installed (Install-Module Microsoft.PowerShell.PlatyPS -Scope CurrentUser); ' +
+            'writing the MAML with the repository generator VfioPS.Docs instead. PlatyPS is the reference.')
+        & dotnet run --project (Join-Path $RepoRoot 'VfioPS.Docs') -c $Configuration -- maml
+        if ($LASTEXITCODE -ne 0) {
+            throw "VfioPS.Docs failed with exit code $LASTEXITCODE."
+        }
+        return
+    }
+
+    # A child pwsh, so this session never loads PlatyPS's assemblies (YamlDotNet, Markdig) next to others.
+    $outFolder = Join-Path $OutputRoot 'maml'
+    if (Test-Path -LiteralPath $outFolder) {
+        Remove-Item -LiteralPath $outFolder -Recurse -Force
+    }
+    $pwsh = Join-Path $PSHOME $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' })
+    Write-Step "PlatyPS $($platyPS.Version): docs/*.md -> $outFolder"
+    $script = {
+        param($PlatyPSPath, $Docs, $OutFolder)
+        $ErrorActionPreference = 'Stop'
+        Import-Module -Name $PlatyPSPath
+        $pages = Measure-PlatyPSMarkdown -Path (Join-Path $Docs '*.md') | Where-Object Filetype -match 'CommandHelp'
+        $help = $pages | Import-MarkdownCommandHelp -Path { $_.FilePath }
+        $errors = @($help | ForEach-Object { $_.Diagnostics.Messages } | Where-Object { "$($_.Severity)" -eq 'Error' })
+        if ($errors) {
+            $errors | ForEach-Object { Write-Error -Message ($_ | Out-String).Trim() -ErrorAction Continue }
+            exit 1
+        }
+        $help | Export-MamlCommandHelp -OutputFolder $OutFolder -Force | Out-Null
+    }
+    & $pwsh -NoProfile -NonInteractive -Command $script -args $platyPS.Path, $docs, $outFolder
+    if ($LASTEXITCODE -ne 0) {
+        throw "PlatyPS could not convert docs/ (exit code $LASTEXITCODE); see the messages above."
+    }
+    $written = Join-Path $outFolder 'VfioPS' 'VfioPS.dll-Help.xml'
+    if (-not (Test-Path -LiteralPath $written -PathType Leaf)) {
+        throw "Export-MamlCommandHelp did not write '$written'."
+    }
+    Copy-Item -LiteralPath $written -Destination $target -Force
+    Write-Step "Wrote $target. Run the Build task to ship it in output/, and dotnet test to compare it with VfioPS.Docs."
 }
 
 foreach ($name in $Task) {

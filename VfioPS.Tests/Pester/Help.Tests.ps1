@@ -1,0 +1,164 @@
+# The help of every exported cmdlet, as Get-Help serves it from en-US/VfioPS.dll-Help.xml, against the PlatyPS
+# pages in docs/ and the cmdlets themselves; and every example of the help, run in a fresh pwsh.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'common.ps1')
+    . (Join-Path $PSScriptRoot 'HelpPages.ps1')
+
+    # The common parameters as PlatyPS 1.x leaves them out of the pages (WhatIf and Confirm are documented).
+    $platyPSCommon = @('Debug', 'ErrorAction', 'ErrorVariable', 'InformationAction', 'InformationVariable', 'OutBuffer',
+        'OutVariable', 'PipelineVariable', 'ProgressAction', 'Verbose', 'WarningAction', 'WarningVariable')
+    $pages = @{}
+    foreach ($page in Get-VfioHelpPage) { $pages[$page.Name] = $page }
+
+    # Runs an example's code in a fresh pwsh with only the built module imported (mock names start at /1 there),
+    # rendered at 120 columns; returns the exit code and the text.
+    $exampleHost = Join-Path ([System.IO.Path]::GetTempPath()) "vfiops-example-host-$PID.ps1"
+    Set-Content -LiteralPath $exampleHost -Value @'
+param([string] $ModulePath, [string] $CodePath)
+$PSStyle.OutputRendering = 'PlainText'
+Import-Module -Name $ModulePath -ErrorAction Stop
+$Error.Clear()
+$code = [System.IO.File]::ReadAllText($CodePath)
+$text = & { . ([scriptblock]::Create($code)) } | Out-String -Width 120
+[Console]::Out.Write($text)
+if ($Error.Count -gt 0) { exit 1 }
+'@
+    $pwsh = Join-Path $PSHOME $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' })
+    function Invoke-VfioHelpExample {
+        param([Parameter(Mandatory)][string] $Code)
+        $codePath = Join-Path ([System.IO.Path]::GetTempPath()) "vfiops-example-$PID-$([guid]::NewGuid()).ps1"
+        Set-Content -LiteralPath $codePath -Value $Code
+        try {
+            $out = & $pwsh -NoProfile -NonInteractive -File $exampleHost -ModulePath $VfioModulePath -CodePath $codePath 2>&1
+            [pscustomobject]@{ ExitCode = $LASTEXITCODE; Text = ($out | ForEach-Object { "$_" }) -join "`n" }
+        }
+        finally {
+            Remove-Item -LiteralPath $codePath -ErrorAction SilentlyContinue
+        }
+    }
+}
+
+AfterAll {
+    Remove-Item -LiteralPath $exampleHost -ErrorAction SilentlyContinue
+}
+
+BeforeDiscovery {
+    . (Join-Path $PSScriptRoot 'HelpPages.ps1')
+    $helpPages = @(Get-VfioHelpPage)
+    $cmdletCases = @($helpPages | ForEach-Object { @{ Name = $_.Name } })
+    $exampleCases = @($helpPages | ForEach-Object { $_.Examples } | ForEach-Object {
+        @{ Command = $_.Command; Number = $_.Number; Title = $_.Title; Code = $_.Code; Output = $_.Output; Lane = $_.Lane }
+    })
+    $platyPSInstalled = [bool](Get-Module -Name Microsoft.PowerShell.PlatyPS -ListAvailable | Where-Object Version -ge ([version]'1.0'))
+}
+
+Describe 'Help of <Name>' -ForEach $cmdletCases {
+    BeforeAll {
+        $command = Get-Command -Name $Name -Module VfioPS
+        $help = Get-Help -Name $Name -Full
+        $page = $pages[$Name]
+        $parameters = @($command.Parameters.Values | Where-Object { $platyPSCommon -notcontains $_.Name })
+    }
+
+    It 'has a synopsis that is a sentence, not the generated syntax' {
+        $help.Synopsis.Trim() | Should -Not -BeNullOrEmpty
+        $help.Synopsis | Should -Not -Match '\[-'
+        $help.Synopsis.Trim() | Should -Not -BeLike "$Name*"
+        $help.Synopsis.Trim() | Should -BeExactly $page.Synopsis
+    }
+
+    It 'has a description' {
+        ($help.description.Text -join "`n").Length | Should -BeGreaterThan 200
+    }
+
+    It 'describes every parameter except the common ones' {
+        foreach ($parameter in $parameters) {
+            $text = (Get-Help -Name $Name -Parameter $parameter.Name).description.Text -join "`n"
+            $text.Length | Should -BeGreaterThan 20 -Because "-$($parameter.Name) needs a description"
+        }
+    }
+
+    It 'has at least two examples' {
+        @($help.examples.example).Count | Should -BeGreaterOrEqual 2
+    }
+
+    It 'names the real output types' {
+        foreach ($type in $command.OutputType) {
+            @($help.returnValues.returnValue.type.name) | Should -Contain $type.Name
+        }
+    }
+
+    It 'documents exactly the parameters the cmdlet has, with their types' {
+        @($page.Parameters.Name | Sort-Object) | Should -Be @($parameters.Name | Sort-Object)
+        @($help.parameters.parameter.name | Sort-Object) | Should -Be @($parameters.Name | Sort-Object)
+        foreach ($parameter in $parameters) {
+            $documented = $page.Parameters | Where-Object Name -eq $parameter.Name
+            $type = $parameter.ParameterType
+            $expected = if ($type.IsGenericType) {
+                $definition = $type.GetGenericTypeDefinition().FullName
+                $definition.Substring(0, $definition.IndexOf('`')) + '`' + $type.GetGenericArguments().Count + '[' + (($type.GenericTypeArguments | ForEach-Object FullName) -join ',') + ']'
+            }
+            else { $type.FullName }
+            $documented.Type | Should -BeExactly $expected -Because "-$($parameter.Name) is $expected"
+            $documented.DontShow | Should -Be ([bool]($parameter.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] -and $_.DontShow }))
+        }
+    }
+
+    It 'has one syntax block per parameter set, in Get-Help and in docs' {
+        @($help.syntax.syntaxItem).Count | Should -Be $command.ParameterSets.Count
+        @($page.SyntaxSets | Sort-Object) | Should -Be @($command.ParameterSets.Name | Sort-Object)
+    }
+}
+
+Describe 'docs/ and en-US/VfioPS.dll-Help.xml' {
+    It 'ship one page per exported cmdlet and nothing else' {
+        @($pages.Keys | Sort-Object) | Should -Be @((Get-Command -Module VfioPS).Name | Sort-Object)
+    }
+
+    It 'Get-Help finds about_VfioPS once the module is imported' {
+        $topic = Get-Help -Name about_VfioPS | Out-String
+        $topic | Should -Match 'about_VfioPS'
+        $topic | Should -Match 'TROUBLESHOOTING'
+    }
+
+    It 'en-US/VfioPS.dll-Help.xml is what PlatyPS 1.x exports from docs/' -Skip:(-not $platyPSInstalled) {
+        Import-Module -Name Microsoft.PowerShell.PlatyPS -MinimumVersion 1.0
+        $out = Join-Path $TestDrive 'maml'
+        Measure-PlatyPSMarkdown -Path (Join-Path $VfioDocsRoot '*.md') | Where-Object Filetype -match 'CommandHelp' |
+            Import-MarkdownCommandHelp -Path { $_.FilePath } | Export-MamlCommandHelp -OutputFolder $out -Force | Out-Null
+        $ns = @{ maml = 'http://schemas.microsoft.com/maml/2004/10'; command = 'http://schemas.microsoft.com/maml/dev/command/2004/10' }
+        $read = {
+            param([string] $Path)
+            $settings = [System.Xml.XmlReaderSettings]::new(); $settings.CheckCharacters = $false
+            $reader = [System.Xml.XmlReader]::Create($Path, $settings)
+            try { $xml = [xml]::new(); $xml.Load($reader) } finally { $reader.Dispose() }
+            foreach ($c in (Select-Xml -Xml $xml -XPath '//command:command' -Namespace $ns).Node) {
+                [pscustomobject]@{
+                    Name       = $c.details.name
+                    Synopsis   = $c.details.description.para -join "`n"
+                    Parameters = @($c.parameters.parameter | ForEach-Object { "$($_.name)|$($_.required)|$($_.position)|$($_.pipelineInput)|$($_.type.name)" }) -join ','
+                    Syntax     = @($c.syntax.syntaxItem | ForEach-Object { @($_.parameter | ForEach-Object { "$($_.name)|$($_.required)" }) -join ' ' }) -join ';'
+                    Examples   = @($c.examples.example | ForEach-Object { $_.title }) -join ';'
+                }
+            }
+        }
+        $expected = & $read (Join-Path $out 'VfioPS' 'VfioPS.dll-Help.xml') | Sort-Object -Property Name
+        $committed = & $read (Join-Path $VfioRepoRoot 'en-US' 'VfioPS.dll-Help.xml') | Sort-Object -Property Name
+        ($committed | ConvertTo-Json -Depth 3) | Should -BeExactly ($expected | ConvertTo-Json -Depth 3)
+    }
+}
+
+Describe 'Example <Number> of <Command>: <Title>' -ForEach $exampleCases {
+    It 'runs against the mock and prints what the help shows' {
+        if ($Lane -eq 'RealDevice') {
+            Set-ItResult -Skipped -Because 'it needs a host with devices bound to vfio-pci: the real-kernel lane runs it (vfiops-docs examples --real)'
+            return
+        }
+        $Code | Should -Not -BeNullOrEmpty
+        $run = Invoke-VfioHelpExample -Code $Code
+        $run.ExitCode | Should -Be 0 -Because $run.Text
+        if ($null -ne $Output) {
+            ConvertTo-VfioNormalizedOutput $run.Text | Should -BeExactly (ConvertTo-VfioNormalizedOutput $Output)
+        }
+    }
+}
