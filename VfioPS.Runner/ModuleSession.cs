@@ -51,6 +51,7 @@ public sealed class ModuleSession : IDisposable
     public RunOutcome RunRendered(string script, IEnumerable<object>? arguments = null)
     {
         int errorsBefore = ErrorCount();
+        int errorLinesBefore = Host.ErrorLinesWritten;
         using var ps = PowerShell.Create();
         ps.Runspace = _runspace;
         var command = new Command(script, isScript: true, useLocalScope: false);
@@ -74,7 +75,9 @@ public sealed class ModuleSession : IDisposable
         }
         if (Host.ExitRequested) exitCode = Host.ExitCode;
         int errors = ErrorCount() - errorsBefore;
-        if (exitCode == 0 && errors > 0) exitCode = 1;
+        // An error the script caught (try/catch, -ErrorAction Ignore) is in $Error too, but only the ones that were
+        // written out fail the run, as in pwsh.
+        if (exitCode == 0 && Host.ErrorLinesWritten > errorLinesBefore) exitCode = 1;
         return new RunOutcome(errors, exitCode);
     }
 

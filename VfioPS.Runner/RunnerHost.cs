@@ -25,6 +25,9 @@ public sealed class RunnerHost : PSHost
     public int ExitCode { get; private set; }
     public bool ExitRequested { get; private set; }
 
+    /// <summary>How many error lines reached the host: errors that were shown, not ones a script caught.</summary>
+    public int ErrorLinesWritten => _ui.ErrorLines;
+
     public override CultureInfo CurrentCulture => CultureInfo.InvariantCulture;
     public override CultureInfo CurrentUICulture => CultureInfo.InvariantCulture;
     public override Guid InstanceId => _id;
@@ -81,7 +84,13 @@ internal sealed class RunnerHostUserInterface : PSHostUserInterface
     public override void Write(string value) => _output.Write(Text(value));
     public override void Write(ConsoleColor foregroundColor, ConsoleColor backgroundColor, string value) => _output.Write(Text(value));
     public override void WriteLine(string value) => _output.WriteLine(Text(value));
-    public override void WriteErrorLine(string value) => _error.WriteLine(Text(value));
+    public int ErrorLines { get; private set; }
+
+    public override void WriteErrorLine(string value)
+    {
+        ErrorLines++;
+        _error.WriteLine(Text(value));
+    }
     public override void WriteDebugLine(string message) => _error.WriteLine("DEBUG: " + Text(message));
     public override void WriteVerboseLine(string message) => _error.WriteLine("VERBOSE: " + Text(message));
     public override void WriteWarningLine(string message) => _error.WriteLine("WARNING: " + Text(message));

@@ -51,6 +51,15 @@ public sealed class RunnerProcessTests
     }
 
     [Fact]
+    public void AnErrorTheScriptCatchesDoesNotFailTheRun()
+    {
+        var (exitCode, output, errors) = Run("-Command", "try { Get-VfioIrqInfo mock:none/1 -ErrorAction Stop } catch { $_.FullyQualifiedErrorId }");
+        Assert.Equal(0, exitCode);
+        Assert.Equal("", errors);
+        Assert.Contains("VfioDeviceNotFound,VfioPS.Commands.GetVfioIrqInfoCommand", output);
+    }
+
+    [Fact]
     public void ExitCodesOfTheScriptPassThrough()
     {
         Assert.Equal(7, Run("-Command", "exit 7").ExitCode);
