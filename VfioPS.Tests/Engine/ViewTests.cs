@@ -43,7 +43,7 @@ public sealed class ViewTests : IClassFixture<ModuleFixture>
     {
         var (output, _, _) = _module.Render("$d = New-VfioMockDevice edu; $d; $d.Dispose()");
         var lines = Lines(output);
-        Assert.Equal("Name                   Channel  Profile    NumRegions NumIrqs IsOpen Flags", lines[0]);
+        Assert.Equal("Name                   Channel      Profile      NumRegions NumIrqs IsOpen Flags", lines[0]);
         Assert.Matches(@"^mock:edu/\d+ +Mock +edu +9 +5 True +Pci$", lines[2]);
     }
 

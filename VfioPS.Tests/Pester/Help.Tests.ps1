@@ -17,23 +17,27 @@ BeforeAll {
 param([string] $ModulePath, [string] $CodePath)
 $PSStyle.OutputRendering = 'PlainText'
 Import-Module -Name $ModulePath -ErrorAction Stop
-$Error.Clear()
 $code = [System.IO.File]::ReadAllText($CodePath)
+# Errors the example catches stay quiet; errors it writes go to stderr, which the caller checks.
 $text = & { . ([scriptblock]::Create($code)) } | Out-String -Width 120
 [Console]::Out.Write($text)
-if ($Error.Count -gt 0) { exit 1 }
 '@
     $pwsh = Join-Path $PSHOME $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' })
     function Invoke-VfioHelpExample {
         param([Parameter(Mandatory)][string] $Code)
         $codePath = Join-Path ([System.IO.Path]::GetTempPath()) "vfiops-example-$PID-$([guid]::NewGuid()).ps1"
+        $errorPath = "$codePath.err"
         Set-Content -LiteralPath $codePath -Value $Code
         try {
-            $out = & $pwsh -NoProfile -NonInteractive -File $exampleHost -ModulePath $VfioModulePath -CodePath $codePath 2>&1
-            [pscustomobject]@{ ExitCode = $LASTEXITCODE; Text = ($out | ForEach-Object { "$_" }) -join "`n" }
+            $out = & $pwsh -NoProfile -NonInteractive -File $exampleHost -ModulePath $VfioModulePath -CodePath $codePath 2>$errorPath
+            [pscustomobject]@{
+                ExitCode = $LASTEXITCODE
+                Text     = ($out | ForEach-Object { "$_" }) -join "`n"
+                Errors   = if (Test-Path -LiteralPath $errorPath) { (Get-Content -LiteralPath $errorPath -Raw) } else { '' }
+            }
         }
         finally {
-            Remove-Item -LiteralPath $codePath -ErrorAction SilentlyContinue
+            Remove-Item -LiteralPath $codePath, $errorPath -ErrorAction SilentlyContinue
         }
     }
 }
@@ -148,7 +152,7 @@ Describe 'docs/ and en-US/VfioPS.dll-Help.xml' {
     }
 }
 
-Describe 'Example <Number> of <Command>: <Title>' -ForEach $exampleCases {
+Describe '<Command> <Title>' -ForEach $exampleCases {
     It 'runs against the mock and prints what the help shows' {
         if ($Lane -eq 'RealDevice') {
             Set-ItResult -Skipped -Because 'it needs a host with devices bound to vfio-pci: the real-kernel lane runs it (vfiops-docs examples --real)'
@@ -156,7 +160,8 @@ Describe 'Example <Number> of <Command>: <Title>' -ForEach $exampleCases {
         }
         $Code | Should -Not -BeNullOrEmpty
         $run = Invoke-VfioHelpExample -Code $Code
-        $run.ExitCode | Should -Be 0 -Because $run.Text
+        $run.ExitCode | Should -Be 0 -Because $run.Errors
+        "$($run.Errors)".Trim() | Should -BeNullOrEmpty -Because 'an example must run without writing an error'
         if ($null -ne $Output) {
             ConvertTo-VfioNormalizedOutput $run.Text | Should -BeExactly (ConvertTo-VfioNormalizedOutput $Output)
         }
