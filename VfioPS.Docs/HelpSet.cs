@@ -49,12 +49,13 @@ public sealed class HelpSet
     /// <summary>The MAML PlatyPS writes for the pages (all of them name VfioPS.dll-Help.xml as their help file).</summary>
     public string GenerateMaml() => Maml.MamlWriter.Write(Commands.Where(c => c.ExternalHelpFile == MamlFileName));
 
-    /// <summary>The repository root above <paramref name="start"/>: the folder with VfioPS.psd1 and VfioPS.sln.</summary>
-    public static string FindRoot(string start)
+    /// <summary>The repository root above the first of <paramref name="starts"/> that is in one: the folder with VfioPS.psd1 and VfioPS.sln.</summary>
+    public static string FindRoot(params string[] starts)
     {
-        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "VfioPS.psd1")) && File.Exists(Path.Combine(dir.FullName, "VfioPS.sln")))
-                return dir.FullName;
-        throw new DirectoryNotFoundException($"No repository root (VfioPS.psd1 and VfioPS.sln) above {start}.");
+        foreach (string start in starts)
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+                if (File.Exists(Path.Combine(dir.FullName, "VfioPS.psd1")) && File.Exists(Path.Combine(dir.FullName, "VfioPS.sln")))
+                    return dir.FullName;
+        throw new DirectoryNotFoundException($"No repository root (VfioPS.psd1 and VfioPS.sln) above {string.Join(" or ", starts)}.");
     }
 }

@@ -18,7 +18,8 @@ public static class Program
     {
         try
         {
-            string root = HelpSet.FindRoot(Directory.GetCurrentDirectory());
+            // The repository this program was built in, or the one the current directory is in.
+            string root = HelpSet.FindRoot(Directory.GetCurrentDirectory(), AppContext.BaseDirectory);
             var help = HelpSet.Load(root);
             switch (args.FirstOrDefault())
             {

@@ -140,6 +140,18 @@ public sealed class HelpSourceTests
     }
 
     [Fact]
+    public void TheMamlWriterWritesWhatPlatyPSWritesForAWorkedExample()
+    {
+        // TestData/Get-Widget.md and the MAML that PlatyPS 1.x's Export-MamlCommandHelp writes for it, worked out
+        // line by line from its MamlWriter (two parameter sets, a switch, accepted values, aliases, pipeline input,
+        // two examples, an online link). Any difference in element order, attributes or paragraph splitting shows.
+        string data = Path.Combine(Repo.Root, "VfioPS.Tests", "Engine", "TestData");
+        var page = CommandHelpMarkdownReader.Read(Path.Combine(data, "Get-Widget.md"));
+        Assert.Empty(page.Errors);
+        Assert.Equal(File.ReadAllText(Path.Combine(data, "Get-Widget.maml.xml")).TrimEnd(), MamlWriter.Write(new[] { page }).TrimEnd());
+    }
+
+    [Fact]
     public void TheSyntaxReaderFollowsPlatyPS()
     {
         var parameters = SyntaxParameter.Parse("Set-X [-Device] <A[]> [[-Index] <B>] -EventFd <C[]> [-Start <uint>] -Unmask [-PassThru]\n [<CommonParameters>]");
