@@ -61,6 +61,17 @@ public sealed class HelpSourceTests
             Assert.Contains("```powershell", example.Remarks);
         }
         Assert.All(page.Parameters, p => Assert.True(p.Description.Length >= 20, $"-{p.Name} of {name} has no real description"));
+        // PlatyPS keeps the yaml's default and accepted values out of the MAML, so Get-Help shows them only in prose.
+        foreach (var p in page.Parameters)
+        {
+            string text = p.Description.ToLowerInvariant();
+            if (p.ParameterSets.Any(s => s.ValueFromPipeline || s.ValueFromPipelineByPropertyName))
+                Assert.True(text.Contains("pipeline") || text.Contains("property name"), $"{name} -{p.Name} takes pipeline input but does not say how");
+            if (!p.ParameterSets.Any(s => s.IsRequired) && !p.Type.EndsWith("SwitchParameter", StringComparison.Ordinal))
+                Assert.True(Regex.IsMatch(text, "default|when omitted|without"), $"{name} -{p.Name} is optional but its description gives no default");
+            foreach (string value in p.AcceptedValues)
+                Assert.True(p.Description.Contains(value, StringComparison.Ordinal), $"{name} -{p.Name} does not describe its accepted value {value}");
+        }
         Assert.NotEmpty(page.Inputs);
         Assert.NotEmpty(page.Outputs);
         Assert.All(page.Inputs.Concat(page.Outputs), io => Assert.NotEqual("", io.Description));

@@ -79,6 +79,9 @@ Describe 'Help of <Name>' -ForEach $cmdletCases {
         foreach ($parameter in $parameters) {
             $text = (Get-Help -Name $Name -Parameter $parameter.Name).description.Text -join "`n"
             $text.Length | Should -BeGreaterThan 20 -Because "-$($parameter.Name) needs a description"
+            if ((Get-Help -Name $Name -Parameter $parameter.Name).pipelineInput -like 'true*') {
+                $text | Should -Match 'pipeline|property name' -Because "-$($parameter.Name) takes pipeline input and must say how"
+            }
         }
     }
 
