@@ -77,6 +77,22 @@ public sealed class WritePathTests : IClassFixture<ModuleFixture>
     }
 
     [Fact]
+    public void AnEventFdIsBoundOnlyWhileItsDeviceIsOpen()
+    {
+        // Closing a device disables its IRQs: the eventfd objects must stop naming it (they stay open).
+        var results = _module.Run("""
+            $d = New-VfioMockDevice e1000e; $e = New-VfioEventFd -Count 2
+            Set-VfioIrq $d MSI-X -EventFd $e -Start 3
+            "$($e[1].Device)|$($e[1].Index)|$($e[1].Vector)"
+            $d.Dispose()
+            "$($e[1].Device)|$($e[1].Index)|$($e[1].Vector)|$($e[1].IsClosed)"
+            $e | Close-VfioEventFd
+            """);
+        Assert.Matches(@"^mock:e1000e/\d+\|2\|4$", (string)results[0].BaseObject);
+        Assert.Equal("|||False", results[1].BaseObject);
+    }
+
+    [Fact]
     public void DisableOnAnIndexThatIsNotEnabledSendsNothingAndSaysSo()
     {
         var results = _module.Run("$d = New-VfioMockDevice e1000e; Set-VfioIrq $d INTx -Disable -Verbose 4>&1; $d.IoctlCounts.ContainsKey('VFIO_DEVICE_SET_IRQS'); $d.Dispose()", out var errors);

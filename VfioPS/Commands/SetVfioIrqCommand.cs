@@ -167,7 +167,7 @@ public sealed class SetVfioIrqCommand : VfioCmdletBase
         {
             if (EventFd[i].Fd < 0) continue;
             var target = EventFd[i].EventFd ?? (byFd.TryGetValue(EventFd[i].Fd, out var known) ? known : null);
-            target?.Bind(device.Name, index, request.Start + (uint)i);
+            target?.Bind(device, index, request.Start + (uint)i);
         }
     }
 

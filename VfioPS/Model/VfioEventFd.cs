@@ -22,24 +22,26 @@ public sealed class VfioEventFd : IDisposable
     /// <summary>The fd number (kept for display after the eventfd is closed).</summary>
     public int Fd { get; }
     public bool IsClosed => Handle.IsClosed;
-    /// <summary>The device it was last bound to through Set-VfioIrq, if any.</summary>
-    public string? Device { get; internal set; }
-    public uint? Index { get; internal set; }
-    public uint? Vector { get; internal set; }
+    private VfioDevice? _boundDevice;
+    private uint _boundIndex, _boundVector;
 
-    internal void Bind(string device, uint index, uint vector)
+    // Closing a device disables all its IRQs (the kernel drops its eventfd references), so a binding lasts only
+    // while the device it was made on is open.
+    private VfioDevice? BoundDevice => _boundDevice is { IsOpen: true } device ? device : null;
+
+    /// <summary>The device this eventfd is bound to through Set-VfioIrq, while that device is open.</summary>
+    public string? Device => BoundDevice?.Name;
+    public uint? Index => BoundDevice is null ? null : _boundIndex;
+    public uint? Vector => BoundDevice is null ? null : _boundVector;
+
+    internal void Bind(VfioDevice device, uint index, uint vector)
     {
-        Device = device;
-        Index = index;
-        Vector = vector;
+        _boundIndex = index;
+        _boundVector = vector;
+        _boundDevice = device;
     }
 
-    internal void Unbind()
-    {
-        Device = null;
-        Index = null;
-        Vector = null;
-    }
+    internal void Unbind() => _boundDevice = null;
 
     /// <summary>Reads and resets the counter: how many signals arrived since the last read (0 if none).</summary>
     public ulong Read()
