@@ -93,6 +93,34 @@ public sealed class PciDeviceEnumeratorTests
     }
 
     [Fact]
+    public void ABridgeOnPcieportAndAStubLeaveTheGroupViable()
+    {
+        // The kernel allows bridges (pcieport, driver_managed_dma since 5.19) and pci-stub in a VFIO group.
+        using var tree = new FakeHostTree()
+            .Device("0000:00:01.0", "8086:1901", "060400", "pcieport", 2)
+            .Device("0000:01:00.0", "10de:1b80", "030000", "vfio-pci", 2)
+            .Device("0000:01:00.1", "10de:10f0", "040300", "pci-stub", 2);
+        var gpu = PciDeviceEnumerator.Find(tree.Paths, "0000:01:00.0")!;
+        Assert.True(gpu.Usable, gpu.UnusableReason);
+    }
+
+    [Theory]
+    [InlineData("mlx5_vfio_pci", true)]
+    [InlineData("nvgrace-gpu-vfio-pci", true)]
+    [InlineData("vfio-pci", true)]
+    [InlineData("vfio", false)]
+    [InlineData("vfio_pci_core", false)]
+    [InlineData("mlx5_core", false)]
+    public void VariantDriversOfVfioPciAreVfioDrivers(string driver, bool usable)
+    {
+        using var tree = new FakeHostTree().Device("0000:03:00.2", "15b3:101e", "020000", driver, 11);
+        var vf = PciDeviceEnumerator.Find(tree.Paths, "0000:03:00.2")!;
+        Assert.Equal(usable, vf.Usable);
+        Assert.Equal(usable, PciDeviceEnumerator.IsVfioDriver(driver));
+        if (!usable) Assert.Contains(driver, vf.UnusableReason);
+    }
+
+    [Fact]
     public void NoDriverNoGroupAndNoDeviceNodeAreSaid()
     {
         using var tree = new FakeHostTree()

@@ -37,7 +37,7 @@ public static class KernelDevices
 
         var device = PciDeviceEnumerator.Find(paths, bdf)
             ?? throw new VfioException("VfioDeviceNotFound", VfioErrorKind.ObjectNotFound, $"There is no PCI device {bdf} in {paths.PciDevices}.", bdf);
-        if (device.Driver != PciDeviceEnumerator.VfioPciDriver)
+        if (!PciDeviceEnumerator.IsVfioDriver(device.Driver))
             throw new VfioException("VfioDeviceNotBound", VfioErrorKind.InvalidOperation,
                 $"{bdf} ({device.Id}) is {(device.Driver is null ? "not bound to any driver" : "bound to " + device.Driver)}; bind it to vfio-pci first " +
                 $"(for example: echo vfio-pci > {paths.PciDevice(bdf)}/driver_override; echo {bdf} > /sys/bus/pci/drivers_probe).", bdf);

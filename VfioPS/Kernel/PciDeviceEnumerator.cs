@@ -11,6 +11,20 @@ public static class PciDeviceEnumerator
 {
     public const string VfioPciDriver = "vfio-pci";
 
+    /// <summary>
+    /// vfio-pci or one of its variant drivers (mlx5_vfio_pci, hisi_acc_vfio_pci, nvgrace-gpu-vfio-pci, ...), which
+    /// register VFIO devices the same way.
+    /// </summary>
+    public static bool IsVfioDriver(string? driver)
+        => driver is not null && (driver == VfioPciDriver || driver.EndsWith("vfio_pci", StringComparison.Ordinal) || driver.EndsWith("vfio-pci", StringComparison.Ordinal));
+
+    /// <summary>
+    /// Whether a device with this driver leaves its IOMMU group viable: no driver, a VFIO driver, pci-stub, or pcieport
+    /// (bridges: the kernel always allowed them, and since 5.19 pcieport declares driver_managed_dma).
+    /// </summary>
+    private static bool KeepsGroupViable(string? driver)
+        => driver is null || IsVfioDriver(driver) || driver is "pci-stub" or "pcieport";
+
     public static IReadOnlyList<VfioPciDevice> Enumerate(VfioHostPaths paths)
     {
         if (!Directory.Exists(paths.PciDevices)) return Array.Empty<VfioPciDevice>();
@@ -45,16 +59,16 @@ public static class PciDeviceEnumerator
             : Array.Empty<string>();
 
         string? reason = null;
-        if (driver != VfioPciDriver) reason = driver is null ? "no driver is bound; bind it to vfio-pci" : $"it is bound to {driver}, not vfio-pci";
+        if (!IsVfioDriver(driver)) reason = driver is null ? "no driver is bound; bind it to vfio-pci" : $"it is bound to {driver}, not vfio-pci";
         else if (group is null) reason = "it has no IOMMU group (is the IOMMU enabled?)";
         else if (!File.Exists(groupPath!) && (cdevPath is null || !File.Exists(cdevPath))) reason = $"{groupPath} does not exist";
         else
         {
-            // A group is viable only when every device in it is bound to vfio-pci (or a stub) or to no driver.
+            // A group is viable only when every other device in it is unbound or on a driver that keeps it viable.
             foreach (string other in groupDevices.Where(a => a != address))
             {
                 string? otherDriver = LinkName(Path.Combine(paths.PciDevice(other), "driver"));
-                if (otherDriver is not null && otherDriver != VfioPciDriver && otherDriver != "pci-stub")
+                if (!KeepsGroupViable(otherDriver))
                 {
                     reason = $"IOMMU group {group} is not viable: {other} in the same group is bound to {otherDriver}";
                     break;
