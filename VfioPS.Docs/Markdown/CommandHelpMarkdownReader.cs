@@ -39,7 +39,6 @@ public static class CommandHelpMarkdownReader
 
         int synopsis = FindHeader(blocks, 2, "SYNOPSIS", 0);
         int syntax = FindHeader(blocks, 2, "SYNTAX", Math.Max(synopsis, 0));
-        int aliases = FindHeader(blocks, 2, "ALIASES", Math.Max(syntax, 0));
         int description = FindHeader(blocks, 2, "DESCRIPTION", Math.Max(syntax, 0));
         int examples = FindHeader(blocks, 2, "EXAMPLES", Math.Max(description, 0));
         int parameters = FindHeaderExact(blocks, 2, "PARAMETERS", Math.Max(examples, 0));
@@ -50,7 +49,6 @@ public static class CommandHelpMarkdownReader
         foreach (var (index, name) in new[] { (synopsis, "SYNOPSIS"), (syntax, "SYNTAX"), (description, "DESCRIPTION"), (examples, "EXAMPLES"),
                      (parameters, "PARAMETERS"), (inputs, "INPUTS"), (outputs, "OUTPUTS"), (notes, "NOTES") })
             if (index < 0) errors.Add($"## {name} not found");
-        _ = aliases;
 
         string synopsisText = synopsis >= 0 && syntax >= 0 ? Between(lines, blocks, synopsis, syntax) : "";
         if (synopsisText.Length == 0) errors.Add("## SYNOPSIS is empty");
