@@ -40,7 +40,7 @@ public sealed class HelpSet
             string text = File.ReadAllText(file);
             string type = CommandHelpMarkdownReader.ReadFrontMatter(text.Replace("\r", "", StringComparison.Ordinal).Split('\n'), file)
                 .TryGetValue("document type", out var t) ? t : "cmdlet";
-            if (type == "module") modulePage = ModulePage.Read(file);
+            if (type == "module") modulePage = ModulePage.Parse(text, file);
             else commands.Add(CommandHelpMarkdownReader.Parse(text, file));
         }
         return new HelpSet(root, commands, modulePage);

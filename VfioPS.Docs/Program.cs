@@ -59,9 +59,7 @@ public static class Program
     private static async Task<int> ExamplesAsync(HelpSet help, string[] args)
     {
         bool real = args.Contains("--real");
-        // By default the runner built with the same configuration as this program (bin/<Configuration>/net10.0).
-        string configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent?.Name ?? "Debug";
-        string runner = Option(args, "--runner") ?? Path.Combine(help.Root, "VfioPS.Runner", "bin", configuration, "net10.0", "vfiops-run.dll");
+        string runner = Option(args, "--runner") ?? ExampleRunner.RunnerBesideThisBuild(help.Root);
         if (!File.Exists(runner))
         {
             Console.Error.WriteLine($"vfiops-docs: the runner {runner} does not exist (build VfioPS.Runner, or pass --runner).");

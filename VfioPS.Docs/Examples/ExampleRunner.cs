@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
 
@@ -30,6 +31,16 @@ public sealed record ExampleRun(DocExample Example, int ExitCode, string Output,
 public sealed class ExampleRunner(string runnerDll, string workingDirectory)
 {
     public const int Width = 120;
+
+    /// <summary>
+    /// vfiops-run built with the same configuration as the calling program: both live in bin/&lt;Configuration&gt;/net10.0
+    /// of their projects in <paramref name="root"/>.
+    /// </summary>
+    public static string RunnerBesideThisBuild(string root)
+    {
+        string configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent?.Name ?? "Debug";
+        return Path.Combine(root, "VfioPS.Runner", "bin", configuration, "net10.0", "vfiops-run.dll");
+    }
 
     public async Task<ExampleRun> RunAsync(DocExample example)
     {

@@ -132,7 +132,15 @@ public static class CommandHelpMarkdownReader
         return RawLines(lines, blocks[from + 1].Line, blocks[to].Line - 1);
     }
 
-    private static string RawLines(string[] lines, int first, int endExclusive)
+    /// <summary>The line of the first heading at or after block <paramref name="from"/> (of any level), or the end of the file.</summary>
+    private static int LineOfNextHeading(string[] lines, List<Block> blocks, int from)
+    {
+        for (int i = from; i < blocks.Count; i++)
+            if (blocks[i] is HeadingBlock) return blocks[i].Line;
+        return lines.Length;
+    }
+
+    internal static string RawLines(string[] lines, int first, int endExclusive)
     {
         if (endExclusive <= first) return "";
         return string.Join("\n", lines[first..Math.Min(endExclusive, lines.Length)].Select(l => l.TrimEnd())).Trim();
@@ -159,10 +167,8 @@ public static class CommandHelpMarkdownReader
         {
             if (blocks[i] is not HeadingBlock heading) continue;
             string title = lines[heading.Line].Length > 4 ? lines[heading.Line][4..].Trim() : "";
-            int next = i + 1;
-            while (next < blocks.Count && blocks[next] is not HeadingBlock) next++;
-            int end = next < blocks.Count ? blocks[next].Line : lines.Length;
-            string remarks = i + 1 < blocks.Count && i + 1 < next ? RawLines(lines, blocks[i + 1].Line, end) : "";
+            int end = LineOfNextHeading(lines, blocks, i + 1);
+            string remarks = i + 1 < blocks.Count && blocks[i + 1] is not HeadingBlock ? RawLines(lines, blocks[i + 1].Line, end) : "";
             result.Add(new HelpExample(title, remarks));
         }
         return result;
@@ -217,11 +223,7 @@ public static class CommandHelpMarkdownReader
             if (blocks[i] is not HeadingBlock heading) continue;
             string description = "";
             if (i + 1 < blocks.Count && blocks[i + 1] is ParagraphBlock paragraph)
-            {
-                int next = i + 1;
-                while (next < blocks.Count && blocks[next] is not HeadingBlock) next++;
-                description = RawLines(lines, paragraph.Line, next < blocks.Count ? blocks[next].Line : lines.Length);
-            }
+                description = RawLines(lines, paragraph.Line, LineOfNextHeading(lines, blocks, i + 1));
             result.Add(new HelpInputOutput(InlineText(heading), description));
         }
         return result;

@@ -14,16 +14,18 @@ namespace VfioPS.Docs.Markdown;
 public sealed record ModulePage(string Path, IReadOnlyDictionary<string, string> Metadata, string Title, string Description,
     IReadOnlyList<(string Name, string Link, string Synopsis)> Commands)
 {
-    public static ModulePage Read(string path)
+    public static ModulePage Read(string path) => Parse(File.ReadAllText(path), path);
+
+    public static ModulePage Parse(string text, string path = "")
     {
-        string[] lines = File.ReadAllText(path).Replace("\r", "", StringComparison.Ordinal).Split('\n');
+        string[] lines = text.Replace("\r", "", StringComparison.Ordinal).Split('\n');
         var blocks = Markdig.Markdown.Parse(string.Join("\n", lines)).ToList();
         var metadata = CommandHelpMarkdownReader.ReadFrontMatter(lines, path);
         var title = blocks.OfType<HeadingBlock>().First(h => h.Level == 1);
         int description = blocks.FindIndex(b => b is HeadingBlock { Level: 2 } h && string.Equals(CommandHelpMarkdownReader.InlineText(h), "Description", StringComparison.OrdinalIgnoreCase));
         int next = description < 0 ? -1 : blocks.FindIndex(description + 1, b => b is HeadingBlock { Level: <= 2 });
         string descriptionText = description >= 0 && next > description + 1
-            ? string.Join("\n", lines[blocks[description + 1].Line..(blocks[next].Line - 1)].Select(l => l.TrimEnd())).Trim()
+            ? CommandHelpMarkdownReader.RawLines(lines, blocks[description + 1].Line, blocks[next].Line - 1)
             : "";
         var commands = new List<(string, string, string)>();
         for (int i = 0; i < blocks.Count - 1; i++)

@@ -13,9 +13,7 @@ public sealed class HelpExampleRuns
 {
     public HelpExampleRuns()
     {
-        string configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
-        string runner = Path.Combine(Repo.Root, "VfioPS.Runner", "bin", configuration, "net10.0", "vfiops-run.dll");
-        Assert.True(File.Exists(runner), "The runner is not built at " + runner);
+        string runner = Repo.Runner;
         var examples = HelpSet.Load(Repo.Root).Examples.Where(e => e.Lane == ExampleLane.Mock);
         Runs = new ExampleRunner(runner, Repo.Root).RunAllAsync(examples, parallel: 2).GetAwaiter().GetResult().ToDictionary(r => r.Example.Id);
     }

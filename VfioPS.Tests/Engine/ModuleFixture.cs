@@ -12,7 +12,7 @@ namespace VfioPS.Engine.Tests;
 /// <summary>Where the repository and the built module are, found from the test binary's folder.</summary>
 public static class Repo
 {
-    public static string Root { get; } = FindRoot();
+    public static string Root { get; } = VfioPS.Docs.HelpSet.FindRoot(AppContext.BaseDirectory);
 
     public static string Version { get; } = ModuleSession.ReadModuleVersion(Path.Combine(Root, "VfioPS.psd1"))
         ?? throw new InvalidOperationException("VfioPS.psd1 has no ModuleVersion.");
@@ -21,12 +21,15 @@ public static class Repo
 
     public static string Manifest => Path.Combine(ModuleDirectory, "VfioPS.psd1");
 
-    private static string FindRoot()
+    /// <summary>vfiops-run built with the same configuration as these tests.</summary>
+    public static string Runner
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "VfioPS.psd1")) && File.Exists(Path.Combine(dir.FullName, "VfioPS.sln")))
-                return dir.FullName;
-        throw new InvalidOperationException("The repository root (VfioPS.psd1 + VfioPS.sln) is not above " + AppContext.BaseDirectory);
+        get
+        {
+            string path = VfioPS.Docs.Examples.ExampleRunner.RunnerBesideThisBuild(Root);
+            Assert.True(File.Exists(path), "The runner is not built at " + path);
+            return path;
+        }
     }
 }
 

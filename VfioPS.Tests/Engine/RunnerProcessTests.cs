@@ -8,19 +8,10 @@ namespace VfioPS.Engine.Tests;
 /// <summary>vfiops-run as a person runs it: a child process, exit codes, stdout and stderr.</summary>
 public sealed class RunnerProcessTests
 {
-    private static string RunnerPath()
-    {
-        // The runner built with the same configuration as these tests (bin/<Configuration>/net10.0).
-        string configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
-        string path = Path.Combine(Repo.Root, "VfioPS.Runner", "bin", configuration, "net10.0", "vfiops-run.dll");
-        Assert.True(File.Exists(path), "The runner is not built at " + path);
-        return path;
-    }
-
     private static (int ExitCode, string Output, string Errors) Run(params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Repo.Root };
-        start.ArgumentList.Add(RunnerPath());
+        start.ArgumentList.Add(Repo.Runner);
         foreach (string argument in arguments) start.ArgumentList.Add(argument);
         start.Environment.Remove("VFIOPS_MODULE");
         using var process = Process.Start(start)!;
