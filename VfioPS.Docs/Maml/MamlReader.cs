@@ -30,10 +30,8 @@ public static class MamlReader
 
     public static IReadOnlyList<MamlCommand> Parse(string xml)
     {
-        // &#x08; (PlatyPS's example separator) is not an XML 1.0 character; PowerShell reads help without that check.
-        var settings = new System.Xml.XmlReaderSettings { CheckCharacters = false };
-        using var reader = System.Xml.XmlReader.Create(new StringReader(xml), settings);
-        var document = XDocument.Load(reader);
+        // Read with XML 1.0's character checks: PlatyPS 1.0.3's example separator, &#x80;, is an XML 1.0 character.
+        var document = XDocument.Parse(xml);
         return document.Root!.Elements(Command + "command").Select(ReadCommand).ToList();
     }
 

@@ -9,10 +9,13 @@ using VfioPS.Docs.Markdown;
 namespace VfioPS.Docs.Maml;
 
 /// <summary>
-/// Writes the MAML that PlatyPS 1.x's Export-MamlCommandHelp writes for the same pages (MamlHelpers.cs and the
-/// MamlWriter classes serialised by XmlSerializer): element order, attributes and their order, the paragraph
-/// splitting of each section, syntax items parsed from the SYNTAX blocks, and the line-break paragraph between
-/// example chunks. Text stays raw markdown, as PlatyPS leaves it.
+/// Writes, byte for byte, the MAML that the released PlatyPS 1.0.3's Export-MamlCommandHelp writes for the same
+/// pages (MamlHelpers.cs and the MamlWriter classes serialised by XmlSerializer, then the separator replaced in
+/// ExportMamlCommandHelp.cs): element order, attributes and their order, syntax items parsed from the SYNTAX blocks,
+/// and the paragraphs of each section. The description, the notes and each input/output description are one
+/// maml:para holding the section's lines with their line breaks and blank lines; a parameter description is split
+/// at its blank lines into paragraphs that keep their line breaks; an example is split the same way, with a
+/// &lt;maml:para&gt;&amp;#x80;&lt;/maml:para&gt; between its chunks. Text stays raw markdown, as PlatyPS leaves it.
 /// </summary>
 public static class MamlWriter
 {
@@ -21,8 +24,11 @@ public static class MamlWriter
     private const string DevNs = "http://schemas.microsoft.com/maml/dev/2004/10";
     private const string LineBreakPlaceholder = "__REMOVE_ME_LINE_BREAK__";
 
-    /// <summary>The paragraph PlatyPS puts between the chunks of an example (a space and a backspace).</summary>
-    public const string ExampleSeparatorXml = "<maml:para>&#x20;&#x08;</maml:para>";
+    /// <summary>
+    /// The paragraph PlatyPS 1.0.3 puts between the chunks of an example: U+0080, a C1 control character, which
+    /// Get-Help prints as a line of its own between the chunks.
+    /// </summary>
+    public const string ExampleSeparatorXml = "<maml:para>&#x80;</maml:para>";
 
     public static string Write(IEnumerable<CommandHelp> commands)
     {
@@ -63,7 +69,8 @@ public static class MamlWriter
         else { w.WriteStartElement("command", "noun", CommandNs); w.WriteEndElement(); }
         w.WriteEndElement();
 
-        WriteDescription(w, help.Description.Split("\n\n").Select(p => p.Replace("\n", " ", StringComparison.Ordinal).Trim()));
+        // One paragraph with the section's lines as written (PlatyPS 1.0.3 does not split the description).
+        WriteDescription(w, new[] { help.Description });
 
         w.WriteStartElement("command", "syntax", CommandNs);
         foreach (var block in help.Syntax)
@@ -155,6 +162,7 @@ public static class MamlWriter
         WriteParameterStart(w, parameter.ParameterSets.Any(s => s.IsRequired), parameter.SupportsWildcards, pipelineInput,
             parameter.ParameterSets.FirstOrDefault()?.Position ?? "Named", parameter.Aliases.Count > 0 ? string.Join(", ", parameter.Aliases) : "none");
         Element(w, "maml", "name", MamlNs, parameter.Name);
+        // Split at blank lines only: each paragraph keeps its line breaks.
         WriteDescription(w, parameter.Description.Split("\n\n").Select(p => p.Trim()));
         if (parameter.AcceptedValues.Count > 0) WriteValueGroup(w, parameter.AcceptedValues);
         if (parameter.Type is not ("SwitchParameter" or "System.Management.Automation.SwitchParameter"))

@@ -99,6 +99,8 @@ public sealed class HelpSourceTests
         {
             var command = maml[page.Title];
             Assert.Equal(page.Synopsis, command.Synopsis);
+            // PlatyPS 1.0.3: the description is one paragraph, the page's lines with their line breaks and blank lines.
+            Assert.Equal(new[] { page.Description }, command.Description);
             Assert.Equal(page.Parameters.Select(p => p.Name), command.Parameters.Select(p => p.Name));
             foreach (var (documented, written) in page.Parameters.Zip(command.Parameters))
             {
@@ -107,6 +109,7 @@ public sealed class HelpSourceTests
                 Assert.Equal(documented.ParameterSets[0].Position, written.Position);
                 Assert.Equal(documented.SupportsWildcards, written.Globbing);
                 Assert.Equal(documented.AcceptedValues, written.AcceptedValues);
+                // A parameter's paragraphs are split at blank lines and keep their line breaks.
                 Assert.Equal(documented.Description.Split("\n\n").Select(p => p.Trim()), written.Description);
                 bool byValue = documented.ParameterSets.Any(s => s.ValueFromPipeline), byName = documented.ParameterSets.Any(s => s.ValueFromPipelineByPropertyName);
                 Assert.Equal(byValue || byName, written.PipelineInput.StartsWith("true", StringComparison.Ordinal));
@@ -127,6 +130,9 @@ public sealed class HelpSourceTests
                 }
             }
             Assert.Equal(page.Examples.Select(e => $"--------- {e.Title} ---------"), command.Examples.Select(e => e.Title));
+            // An example's chunks (split at blank lines) with a paragraph of U+0080 between them.
+            foreach (var (example, written) in page.Examples.Zip(command.Examples))
+                Assert.Equal(example.Remarks.Split("\n\n").Select(c => c.Trim()).SelectMany((c, i) => i == 0 ? new[] { c } : new[] { "\u0080", c }), written.Paragraphs);
             Assert.Equal(page.Inputs.Select(i => i.TypeName), command.InputTypes);
             Assert.Equal(page.Outputs.Select(o => o.TypeName), command.ReturnTypes);
         }
@@ -153,13 +159,22 @@ public sealed class HelpSourceTests
     [Fact]
     public void TheMamlWriterWritesWhatPlatyPSWritesForAWorkedExample()
     {
-        // TestData/Get-Widget.md and the MAML that PlatyPS 1.x's Export-MamlCommandHelp writes for it, worked out
-        // line by line from its MamlWriter (two parameter sets, a switch, accepted values, aliases, pipeline input,
-        // two examples, an online link). Any difference in element order, attributes or paragraph splitting shows.
+        // TestData/Get-Widget.md and the MAML that the released PlatyPS 1.0.3 writes for it (Measure-PlatyPSMarkdown |
+        // Import-MarkdownCommandHelp | Export-MamlCommandHelp, file kept as written): two parameter sets, a switch,
+        // accepted values, aliases, pipeline input, two examples, an online link. The writer must give the same bytes.
         string data = Path.Combine(Repo.Root, "VfioPS.Tests", "Engine", "TestData");
         var page = CommandHelpMarkdownReader.Read(Path.Combine(data, "Get-Widget.md"));
         Assert.Empty(page.Errors);
-        Assert.Equal(File.ReadAllText(Path.Combine(data, "Get-Widget.maml.xml")).TrimEnd(), MamlWriter.Write(new[] { page }).TrimEnd());
+        string exported = File.ReadAllText(Path.Combine(data, "Get-Widget.maml.xml"));
+        Assert.Equal(exported, MamlWriter.Write(new[] { page }));
+
+        // 1.0.3's paragraph rules, as the fixture shows them.
+        var widget = MamlReader.Parse(exported).Single();
+        Assert.Equal(new[] { "The `Get-Widget` cmdlet gets widgets from the\nwidget store.\n\nUse **Detailed** to include extended properties." }, widget.Description);
+        Assert.Equal(new[] { "Specifies one or more widget names.\nWildcards are permitted.", "If omitted, all widgets are returned." },
+            widget.Parameters.Single(p => p.Name == "Name").Description);
+        Assert.Equal(new[] { "```powershell\nGet-Widget\n```", "\u0080", "This command gets all widgets." }, widget.Examples[0].Paragraphs);
+        Assert.Contains("<maml:para>&#x80;</maml:para>", exported, StringComparison.Ordinal);
     }
 
     [Fact]
