@@ -113,6 +113,71 @@ public sealed class HelpEngineTests(ModuleFixture module) : IClassFixture<Module
         foreach (var type in command.OutputType) Assert.Contains(type.Name, outputs);
     }
 
+    /// <summary>
+    /// What Get-Help shows of the paragraphs PlatyPS 1.0.3 writes: the description as the page has it (one paragraph,
+    /// line breaks and blank lines kept), each parameter paragraph, and each example's chunks with a paragraph of
+    /// U+0080 (1.0.3's separator) between them. On a console that separator is a line of its own holding only
+    /// U+0080; no other control character reaches the page, and every line of the description starts a line.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cmdlets))]
+    public void GetHelpShowsThePagesTextWithItsLineBreaksAndTheExampleSeparatorOnItsOwnLine(string name)
+    {
+        var page = Help.Commands.Single(c => c.Title == name);
+        Assert.Equal(new[] { page.Description }, Texts($"(Get-Help -Name {name} -Full).description"));
+        foreach (var parameter in page.Parameters)
+            Assert.Equal(parameter.Description.Split("\n\n").Select(p => p.Trim()), Texts($"(Get-Help -Name {name} -Parameter {parameter.Name}).description"));
+        int separators = 0;
+        for (int i = 0; i < page.Examples.Count; i++)
+        {
+            string[] chunks = page.Examples[i].Remarks.Split("\n\n").Select(c => c.Trim()).ToArray();
+            var expected = chunks.SelectMany((c, j) => j == 0 ? new[] { c } : new[] { "\u0080", c });
+            Assert.Equal(expected, Texts($"@((Get-Help -Name {name} -Full).examples.example)[{i}].introduction"));
+            separators += chunks.Length - 1;
+        }
+
+        var (shown, errors, _) = module.Render($"Get-Help -Name {name} -Full");
+        Assert.Equal("", errors);
+        var lines = shown.Replace("\r", "", StringComparison.Ordinal).Split('\n');
+        Assert.Equal(separators, lines.Count(l => l.Contains('\u0080', StringComparison.Ordinal)));
+        Assert.All(lines.Where(l => l.Contains('\u0080', StringComparison.Ordinal)), l => Assert.Equal("    \u0080", l));
+        var junk = shown.Where(c => c != '\n' && c != '\r' && c != '\u0080' && char.IsControl(c)).Distinct().ToList();
+        Assert.True(junk.Count == 0, $"{name}: Get-Help shows control characters {string.Join(", ", junk.Select(c => $"U+{(int)c:X4}"))}");
+        // A 120-column console wraps a long line, but each line of the page starts a line of its own.
+        foreach (string line in page.Description.Split('\n').Where(l => l.Length > 0))
+            Assert.Contains(lines, l => l.StartsWith("    " + line[..Math.Min(line.Length, 100)], StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// The worked example that PlatyPS 1.0.3 exported (TestData/Get-Widget.maml.xml), served by Get-Help for a
+    /// function that points at it: the description and a parameter paragraph keep their line breaks, a blank line
+    /// starts a new paragraph, and the example separator is a line of its own holding only U+0080.
+    /// </summary>
+    [Fact]
+    public void GetHelpKeepsTheLineBreaksOfAParameterParagraphAsPlatyPS103WritesIt()
+    {
+        string maml = System.IO.Path.Combine(Repo.Root, "VfioPS.Tests", "Engine", "TestData", "Get-Widget.maml.xml");
+        module.Run("function global:Get-Widget {\n<#\n.ExternalHelp " + maml + "\n#>\n[CmdletBinding(DefaultParameterSetName = 'ByName')]\n" +
+            "param([Parameter(ParameterSetName = 'ByName', Position = 0)][string[]] $Name, [Parameter(ParameterSetName = 'ById', Mandatory)][int] $Id,\n" +
+            "[string] $Category, [switch] $Detailed)\n}");
+        Assert.Equal(new[] { "Specifies one or more widget names.\nWildcards are permitted.", "If omitted, all widgets are returned." },
+            Texts("(Get-Help -Name Get-Widget -Parameter Name).description"));
+        Assert.Equal(new[] { "The `Get-Widget` cmdlet gets widgets from the\nwidget store.\n\nUse **Detailed** to include extended properties." },
+            Texts("(Get-Help -Name Get-Widget -Full).description"));
+        var (rendered, errors, _) = module.Render("Get-Help -Name Get-Widget -Full");
+        Assert.Equal("", errors);
+        string shown = rendered.Replace("\r", "", StringComparison.Ordinal);
+        Assert.Contains("DESCRIPTION\n    The `Get-Widget` cmdlet gets widgets from the\n    widget store.\n    \n    Use **Detailed** to include extended properties.\n",
+            shown, StringComparison.Ordinal);
+        Assert.Contains("    -Name <System.String[]>\n        Specifies one or more widget names.\n        Wildcards are permitted.\n        \n" +
+            "        If omitted, all widgets are returned.\n", shown, StringComparison.Ordinal);
+        Assert.Contains("    ```powershell\n    Get-Widget\n    ```\n    \u0080\n    This command gets all widgets.\n", shown, StringComparison.Ordinal);
+    }
+
+    /// <summary>The Text of each paragraph object the script gives (Get-Help ends all but the last with a newline).</summary>
+    private List<string> Texts(string script)
+        => module.Run(script + " | ForEach-Object Text").Select(o => (o?.ToString() ?? "").TrimEnd('\n')).ToList();
+
     [Fact]
     public void GetHelpFindsTheAboutTopicOnceTheModuleIsImported()
     {
