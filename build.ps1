@@ -9,31 +9,63 @@
       Clean  removes output/ and runs dotnet clean on VfioPS.sln.
       Build  runs dotnet build on VfioPS.sln, which lays out the importable module in
              output/VfioPS/<ModuleVersion>/, and checks that the manifest landed there.
-      Test   runs dotnet test on VfioPS.sln (the xunit tests), then the Pester suite in a child
-             pwsh against output/VfioPS/<ModuleVersion>/VfioPS.psd1. Needs Pester 5 or later.
+      Test   runs dotnet test on VfioPS.sln (the xunit tests), then the Pester suite under this pwsh in a child
+             process against output/VfioPS/<ModuleVersion>/VfioPS.psd1. The Pester run is killed and fails the
+             task after -PesterTimeoutSeconds (a hang, e.g. a symlink cycle under TestDrive, fails rather than
+             blocks). Pester 5 (>= 5.5, < 6) is used if importable; otherwise Pester 5.9.1 is restored from the
+             machine's configured NuGet sources into .modules/ (ignored by git), which this script puts first on
+             PSModulePath.
+      Lane   runs the real-kernel lane (VfioPS.Tests/KernelLane/run-lane.sh): Debian's kernel under QEMU with
+             emulated PCI devices bound to vfio-pci, and in it the fidelity program, the engine smoke script,
+             the help's real-device examples and the Pester suite's RealDevice tests under real pwsh. Needs root
+             (it installs Debian packages) and a Build of the same configuration.
       Docs   writes en-US/VfioPS.dll-Help.xml (the MAML Get-Help reads) from the PlatyPS pages in docs/:
              with Microsoft.PowerShell.PlatyPS 1.x, Measure-PlatyPSMarkdown | Import-MarkdownCommandHelp |
              Export-MamlCommandHelp in a child pwsh, then the file is copied into en-US/. Without PlatyPS, the
-             repository's Markdig-based generator (VfioPS.Docs) writes the same file; PlatyPS is the reference,
-             and the xunit test TheCommittedMamlIsWhatPlatyPSWritesForDocs fails if the two ever differ.
+             repository's Markdig-based generator (VfioPS.Docs) writes the same file; PlatyPS 1.0.3 is the
+             reference, and the xunit test TheCommittedMamlIsWhatPlatyPSWritesForDocs fails if the two ever differ.
+
+    -Task takes an array (-Task Build, Test) or one comma-separated string (pwsh -File build.ps1 -Task Build,Test,
+    where the comma list arrives as one string).
 
     ModuleVersion is read from VfioPS.psd1 at the repository root, the one place the version lives.
+
+    Without a system pwsh, the repository's tool manifest provides one:
+        dotnet tool restore
+        dotnet pwsh -NoProfile -File ./build.ps1 -Task Build,Test,Lane
 
 .EXAMPLE
     ./build.ps1
 
-    Builds the Debug configuration.
+    Builds the Release configuration (the module users import).
 
 .EXAMPLE
-    ./build.ps1 -Task Clean, Build, Test -Configuration Release
+    ./build.ps1 -Task Clean, Build, Test -Configuration Debug
+
+.EXAMPLE
+    dotnet tool restore; dotnet pwsh -NoProfile -File ./build.ps1 -Task Build,Test,Lane
+
+    Everything CI runs (.ci/run calls exactly this).
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Clean', 'Build', 'Test', 'Docs')]
+    # Validated below, after a comma-separated string is split: ValidateSet would refuse "Build,Test".
+    [ArgumentCompleter({
+            param($commandName, $parameterName, $wordToComplete)
+            'Clean', 'Build', 'Test', 'Lane', 'Docs' | Where-Object { $_ -like "$wordToComplete*" }
+        })]
     [string[]] $Task = @('Build'),
 
     [ValidateSet('Debug', 'Release')]
-    [string] $Configuration = 'Debug'
+    [string] $Configuration = 'Release',
+
+    # The whole Pester run (a child pwsh) is killed after this long and the Test task fails.
+    [ValidateRange(30, 7200)]
+    [int] $PesterTimeoutSeconds = 900,
+
+    # The kernel lane's VM is killed after this long (run-lane.sh --timeout).
+    [ValidateRange(60, 7200)]
+    [int] $LaneTimeoutSeconds = 1800
 )
 
 $ErrorActionPreference = 'Stop'
@@ -41,12 +73,31 @@ Set-StrictMode -Version 3.0
 # Exit codes of dotnet and pwsh are checked by hand below, so that each failure says which step failed.
 $PSNativeCommandUseErrorActionPreference = $false
 
+$KnownTasks = @('Clean', 'Build', 'Test', 'Lane', 'Docs')
+$Tasks = @($Task | ForEach-Object { $_ -split ',' } | ForEach-Object { $_.Trim() } | Where-Object { $_ })
+foreach ($name in $Tasks) {
+    if ($name -notin $KnownTasks) {
+        throw "Unknown task '$name'. The tasks are: $($KnownTasks -join ', ') (an array, or one comma-separated string)."
+    }
+}
+if ($Tasks.Count -eq 0) {
+    throw "No task given. The tasks are: $($KnownTasks -join ', ')."
+}
+
 $RepoRoot = $PSScriptRoot
 $Solution = Join-Path $RepoRoot 'VfioPS.sln'
 $ManifestPath = Join-Path $RepoRoot 'VfioPS.psd1'
 $OutputRoot = Join-Path $RepoRoot 'output'
 $PesterSuite = Join-Path $RepoRoot 'VfioPS.Tests' 'Pester' 'Invoke-PesterSuite.ps1'
 $TestResultsPath = Join-Path $OutputRoot 'TestResults' 'Pester.xml'
+$LaneScript = Join-Path $RepoRoot 'VfioPS.Tests' 'KernelLane' 'run-lane.sh'
+# Modules the build restores for itself (Pester), first on PSModulePath for this run and its children.
+$ModulesRoot = Join-Path $RepoRoot '.modules'
+$PesterVersion = '5.9.1'
+$PesterMinimum = [version]'5.5'
+$PesterBelow = [version]'6.0'
+# Set by the Build task: Test and Lane then use that build instead of building again.
+$script:Built = $false
 
 function Write-Step {
     param([Parameter(Mandatory)][string] $Message)
@@ -74,6 +125,109 @@ function Get-BuiltManifestPath {
     Join-Path $OutputRoot 'VfioPS' (Get-ModuleVersion) 'VfioPS.psd1'
 }
 
+function Get-PwshPath {
+    # The pwsh running this script: the system one, or the tool manifest's (dotnet pwsh), whose $PSHOME has a
+    # pwsh.dll but no apphost. Children are started the same way.
+    $apphost = Join-Path $PSHOME $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' })
+    if (Test-Path -LiteralPath $apphost -PathType Leaf) {
+        return , @($apphost)
+    }
+    $dll = Join-Path $PSHOME 'pwsh.dll'
+    if (Test-Path -LiteralPath $dll -PathType Leaf) {
+        $dotnet = (Get-Command -Name dotnet -CommandType Application -ErrorAction Stop | Select-Object -First 1).Source
+        return , @($dotnet, $dll)
+    }
+    , @((Get-Command -Name pwsh -CommandType Application -ErrorAction Stop | Select-Object -First 1).Source)
+}
+
+function Find-Pester {
+    Get-Module -Name Pester -ListAvailable |
+        Where-Object { $_.Version -ge $PesterMinimum -and $_.Version -lt $PesterBelow } |
+        Sort-Object -Property Version -Descending |
+        Select-Object -First 1
+}
+
+function Install-PesterFromNuGet {
+    # A throwaway project whose PackageDownload makes dotnet restore fetch the package through the machine's
+    # configured NuGet sources (no URL here); the module is under tools/ in the package.
+    Assert-Dotnet
+    $work = Join-Path $ModulesRoot 'restore'
+    $packages = Join-Path $work 'packages'
+    $null = New-Item -ItemType Directory -Path $work -Force
+    $project = Join-Path $work 'PesterDownload.csproj'
+    Set-Content -LiteralPath $project -Value @"
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup>
+    <TargetFramework>net$([Environment]::Version.Major).0</TargetFramework>
+    <ImportDirectoryBuildProps>false</ImportDirectoryBuildProps>
+  </PropertyGroup>
+  <ItemGroup>
+    <PackageDownload Include="Pester" Version="[$PesterVersion]" />
+  </ItemGroup>
+</Project>
+"@
+    Write-Step "Restoring Pester $PesterVersion from the configured NuGet sources into $ModulesRoot"
+    & dotnet restore $project --packages $packages
+    if ($LASTEXITCODE -ne 0) {
+        throw "dotnet restore could not get Pester $PesterVersion (exit code $LASTEXITCODE); see the messages above."
+    }
+    $tools = Join-Path $packages 'pester' $PesterVersion 'tools'
+    if (-not (Test-Path -LiteralPath (Join-Path $tools 'Pester.psd1') -PathType Leaf)) {
+        throw "The Pester $PesterVersion package has no tools/Pester.psd1 under '$tools'."
+    }
+    $target = Join-Path $ModulesRoot 'Pester' $PesterVersion
+    if (Test-Path -LiteralPath $target) {
+        Remove-Item -LiteralPath $target -Recurse -Force
+    }
+    $null = New-Item -ItemType Directory -Path $target -Force
+    Copy-Item -Path (Join-Path $tools '*') -Destination $target -Recurse -Force
+    Remove-Item -LiteralPath $work -Recurse -Force
+}
+
+function Initialize-Pester {
+    # .modules/ first on PSModulePath, for this process and the child pwsh that runs the suite.
+    $separator = [IO.Path]::PathSeparator
+    if (-not (($env:PSModulePath -split $separator) -contains $ModulesRoot)) {
+        $env:PSModulePath = $ModulesRoot + $separator + $env:PSModulePath
+    }
+    $pester = Find-Pester
+    if (-not $pester) {
+        Install-PesterFromNuGet
+        $pester = Find-Pester
+        if (-not $pester) {
+            throw "Pester $PesterVersion was restored into $ModulesRoot but is not importable from there."
+        }
+    }
+    $pester
+}
+
+function Invoke-WithTimeout {
+    # Runs a program with this console as its stdout/stderr and kills its whole process tree after
+    # $TimeoutSeconds. Returns the exit code, or $null when it was killed.
+    param(
+        [Parameter(Mandatory)][string[]] $Command,
+        [Parameter(Mandatory)][int] $TimeoutSeconds
+    )
+    $startInfo = [System.Diagnostics.ProcessStartInfo]::new($Command[0])
+    foreach ($argument in $Command[1..($Command.Count - 1)]) {
+        $startInfo.ArgumentList.Add($argument)
+    }
+    $startInfo.UseShellExecute = $false
+    $process = [System.Diagnostics.Process]::Start($startInfo)
+    try {
+        if ($process.WaitForExit($TimeoutSeconds * 1000)) {
+            $process.WaitForExit()
+            return $process.ExitCode
+        }
+        $process.Kill($true)
+        $process.WaitForExit()
+        $null
+    }
+    finally {
+        $process.Dispose()
+    }
+}
+
 function Invoke-CleanTask {
     Assert-Dotnet
     if (Test-Path -LiteralPath $OutputRoot) {
@@ -99,25 +253,19 @@ function Invoke-BuildTask {
     if (-not (Test-Path -LiteralPath $builtManifest -PathType Leaf)) {
         throw "The build succeeded but did not lay out the module: '$builtManifest' does not exist."
     }
+    $script:Built = $true
     Write-Step "Module laid out at $(Split-Path -Parent $builtManifest)"
 }
 
 function Invoke-TestTask {
     Assert-Dotnet
 
-    # Checked first, so a missing Pester fails in seconds rather than after the xunit run.
-    $pester = Get-Module -Name Pester -ListAvailable |
-        Where-Object { $_.Version -ge [version]'5.0' } |
-        Sort-Object -Property Version -Descending |
-        Select-Object -First 1
-    if (-not $pester) {
-        throw ('The Test task needs Pester 5 or later, and none is installed. Install it with:' +
-            [Environment]::NewLine + '    Install-Module -Name Pester -MinimumVersion 5.5 -Scope CurrentUser' +
-            [Environment]::NewLine + '(on Windows, where Pester 3.4 ships with the OS, add -SkipPublisherCheck), then run the Test task again.')
-    }
+    # Found (or restored) first, so a missing Pester fails in seconds rather than after the xunit run.
+    $pester = Initialize-Pester
 
-    Write-Step "dotnet test $Solution -c $Configuration"
-    & dotnet test $Solution -c $Configuration
+    $noBuild = @(if ($script:Built) { '--no-build' })
+    Write-Step "dotnet test $Solution -c $Configuration $noBuild"
+    & dotnet test $Solution -c $Configuration @noBuild
     if ($LASTEXITCODE -ne 0) {
         throw "dotnet test failed with exit code $LASTEXITCODE."
     }
@@ -128,30 +276,51 @@ function Invoke-TestTask {
     }
 
     # A child pwsh, so the build session never loads (and locks) VfioPS.dll, and the tests see a fresh process.
-    $pwsh = Join-Path $PSHOME $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' })
-    if (-not (Test-Path -LiteralPath $pwsh -PathType Leaf)) {
-        $pwsh = (Get-Command -Name pwsh -CommandType Application -ErrorAction Stop | Select-Object -First 1).Source
+    # RealDevice tests skip here, saying why; the Lane task runs them in its VM.
+    $pwsh = Get-PwshPath
+    Write-Step "Pester $($pester.Version) suite against $builtManifest (limit ${PesterTimeoutSeconds}s)"
+    $exitCode = Invoke-WithTimeout -TimeoutSeconds $PesterTimeoutSeconds -Command (@($pwsh) + @(
+            '-NoProfile', '-NonInteractive', '-File', $PesterSuite, '-ModulePath', $builtManifest,
+            '-OutputPath', $TestResultsPath))
+    if ($null -eq $exitCode) {
+        # The closing line CI sums, so a hang counts as a failure there too.
+        Write-Information -InformationAction Continue -MessageData 'pester: 0 passed, 1 failed (the run did not finish in time)'
+        throw ("The Pester suite did not finish within ${PesterTimeoutSeconds}s and was killed. A hang before any " +
+            'test fails is often a symlink cycle under TestDrive (Pester lists TestDrive recursively).')
     }
-
-    Write-Step "Pester $($pester.Version) suite against $builtManifest"
-    & $pwsh -NoProfile -NonInteractive -File $PesterSuite -ModulePath $builtManifest -OutputPath $TestResultsPath
-    if ($LASTEXITCODE -ne 0) {
-        throw "The Pester suite failed (exit code $LASTEXITCODE). Results: $TestResultsPath"
+    if ($exitCode -ne 0) {
+        throw "The Pester suite failed (exit code $exitCode). Results: $TestResultsPath"
     }
     Write-Step "Pester suite passed. Results: $TestResultsPath"
+}
+
+function Invoke-LaneTask {
+    Assert-Dotnet
+    if (-not $script:Built -and -not (Test-Path -LiteralPath (Get-BuiltManifestPath) -PathType Leaf)) {
+        throw "There is no built module at '$(Get-BuiltManifestPath)'. Run ./build.ps1 -Task Build,Lane."
+    }
+    # Pester for the guest's RealDevice run: the repository (and so .modules/) is shared with the guest.
+    $null = Initialize-Pester
+    Write-Step "Kernel lane ($Configuration build, limit ${LaneTimeoutSeconds}s)"
+    & bash $LaneScript --timeout $LaneTimeoutSeconds --configuration $Configuration --suite
+    if ($LASTEXITCODE -ne 0) {
+        throw "The kernel lane failed (exit code $LASTEXITCODE; 125 means the VM itself failed). See the output above."
+    }
 }
 
 function Invoke-DocsTask {
     $docs = Join-Path $RepoRoot 'docs'
     $target = Join-Path $RepoRoot 'en-US' 'VfioPS.dll-Help.xml'
-    $platyPS = Get-Module -Name Microsoft.PowerShell.PlatyPS -ListAvailable |
-        Where-Object { $_.Version -ge [version]'1.0' } |
-        Sort-Object -Property Version -Descending |
-        Select-Object -First 1
+    # The MAML is pinned to what the released PlatyPS 1.0.3 writes; other 1.0.x releases write other bytes
+    # (1.0.0-1.0.2 split descriptions into paragraphs; 1.0.0/1.0.1 write command:uri), so only 1.0.3 is used.
+    $available = @(Get-Module -Name Microsoft.PowerShell.PlatyPS -ListAvailable)
+    $platyPS = $available | Where-Object { $_.Version -eq [version]'1.0.3' } | Select-Object -First 1
     if (-not $platyPS) {
         Assert-Dotnet
-        Write-Warning ('Microsoft.PowerShell.PlatyPS 1.x is not installed (Install-Module Microsoft.PowerShell.PlatyPS -Scope CurrentUser); ' +
-            'writing the MAML with the repository generator VfioPS.Docs instead. PlatyPS is the reference.')
+        $found = if ($available) { "only $(($available.Version | Sort-Object -Unique) -join ', ') is installed" } else { 'it is not installed' }
+        Write-Warning ("Microsoft.PowerShell.PlatyPS 1.0.3 is the reference for the MAML and $found " +
+            '(Install-Module Microsoft.PowerShell.PlatyPS -RequiredVersion 1.0.3 -Scope CurrentUser); ' +
+            'writing it with the repository generator VfioPS.Docs, which writes the same bytes.')
         & dotnet run --project (Join-Path $RepoRoot 'VfioPS.Docs') -c $Configuration -- maml
         if ($LASTEXITCODE -ne 0) {
             throw "VfioPS.Docs failed with exit code $LASTEXITCODE."
@@ -164,22 +333,26 @@ function Invoke-DocsTask {
     if (Test-Path -LiteralPath $outFolder) {
         Remove-Item -LiteralPath $outFolder -Recurse -Force
     }
-    $pwsh = Join-Path $PSHOME $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' })
+    $pwsh = Get-PwshPath
     Write-Step "PlatyPS $($platyPS.Version): docs/*.md -> $outFolder"
-    $script = {
-        param($PlatyPSPath, $Docs, $OutFolder)
-        $ErrorActionPreference = 'Stop'
-        Import-Module -Name $PlatyPSPath
-        $pages = Measure-PlatyPSMarkdown -Path (Join-Path $Docs '*.md') | Where-Object Filetype -match 'CommandHelp'
-        $help = $pages | Import-MarkdownCommandHelp -Path { $_.FilePath }
-        $errors = @($help | ForEach-Object { $_.Diagnostics.Messages } | Where-Object { "$($_.Severity)" -eq 'Error' })
-        if ($errors) {
-            $errors | ForEach-Object { Write-Error -Message ($_ | Out-String).Trim() -ErrorAction Continue }
-            exit 1
-        }
-        $help | Export-MamlCommandHelp -OutputFolder $OutFolder -Force | Out-Null
-    }
-    & $pwsh -NoProfile -NonInteractive -Command $script -args $platyPS.Path, $docs, $outFolder
+    # A script file, not a script block: a block is passed encoded only to a command named pwsh, and under the
+    # tool manifest the child is "dotnet pwsh.dll".
+    $null = New-Item -ItemType Directory -Path $outFolder -Force
+    $exportScript = Join-Path $outFolder 'Export-VfioPSMaml.ps1'
+    Set-Content -LiteralPath $exportScript -Value @'
+param($PlatyPSPath, $Docs, $OutFolder)
+$ErrorActionPreference = 'Stop'
+Import-Module -Name $PlatyPSPath
+$pages = Measure-PlatyPSMarkdown -Path (Join-Path $Docs '*.md') | Where-Object Filetype -match 'CommandHelp'
+$help = $pages | Import-MarkdownCommandHelp -Path { $_.FilePath }
+$errors = @($help | ForEach-Object { $_.Diagnostics.Messages } | Where-Object { "$($_.Severity)" -eq 'Error' })
+if ($errors) {
+    $errors | ForEach-Object { Write-Error -Message ($_ | Out-String).Trim() -ErrorAction Continue }
+    exit 1
+}
+$help | Export-MamlCommandHelp -OutputFolder $OutFolder -Force | Out-Null
+'@
+    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File $exportScript -PlatyPSPath $platyPS.Path -Docs $docs -OutFolder $outFolder
     if ($LASTEXITCODE -ne 0) {
         throw "PlatyPS could not convert docs/ (exit code $LASTEXITCODE); see the messages above."
     }
@@ -191,12 +364,13 @@ function Invoke-DocsTask {
     Write-Step "Wrote $target. Run the Build task to ship it in output/, and dotnet test to compare it with VfioPS.Docs."
 }
 
-foreach ($name in $Task) {
+foreach ($name in $Tasks) {
     Write-Step "Task $name ($Configuration)"
     switch ($name) {
         'Clean' { Invoke-CleanTask }
         'Build' { Invoke-BuildTask }
         'Test' { Invoke-TestTask }
+        'Lane' { Invoke-LaneTask }
         'Docs' { Invoke-DocsTask }
     }
 }

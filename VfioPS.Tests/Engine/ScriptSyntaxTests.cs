@@ -14,7 +14,8 @@ namespace VfioPS.Engine.Tests;
 /// </summary>
 public sealed class ScriptSyntaxTests
 {
-    private static readonly string[] s_skippedFolders = { "bin", "obj", "output", ".git", "TestResults" };
+    // .modules holds what build.ps1 restores (Pester itself), not the project's scripts.
+    private static readonly string[] s_skippedFolders = { "bin", "obj", "output", ".git", "TestResults", ".modules" };
 
     public static IEnumerable<object[]> Scripts() => FindScripts().Select(p => new object[] { Path.GetRelativePath(Repo.Root, p) });
 
@@ -107,6 +108,70 @@ public sealed class ScriptSyntaxTests
             }
         }
     }
+
+    /// <summary>
+    /// Pester 5 lists TestDrive recursively with Directory.GetFileSystemEntries(AllDirectories), which follows
+    /// directory links, before and after every block: a link cycle there (a fake sysfs has them) hangs the whole run
+    /// before any test can fail. So a Pester file (or a script it dot-sources) that makes links must keep them out of
+    /// TestDrive; this check is conservative: such a file does not name TestDrive in code at all.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(PesterFiles))]
+    public void NoPesterFileMakesLinksUnderTestDrive(string relativePath)
+    {
+        var scripts = new List<(string Name, ScriptBlockAst Ast)> { (relativePath, Parse(relativePath)) };
+        string folder = Path.GetDirectoryName(Path.Combine(Repo.Root, relativePath))!;
+        foreach (string sourced in DotSourcedScripts(scripts[0].Ast, folder))
+            scripts.Add((Path.GetRelativePath(Repo.Root, sourced), Parse(Path.GetRelativePath(Repo.Root, sourced))));
+
+        var links = scripts.SelectMany(s => LinkCreations(s.Ast).Select(a => $"{s.Name}:{a.Extent.StartLineNumber}")).ToArray();
+        var testDrive = scripts.SelectMany(s => TestDriveUses(s.Ast).Select(a => $"{s.Name}:{a.Extent.StartLineNumber}")).ToArray();
+        Assert.False(links.Length > 0 && testDrive.Length > 0,
+            $"{relativePath} makes links ({string.Join(", ", links)}) and uses TestDrive ({string.Join(", ", testDrive)}): " +
+            "build trees with links in a temp folder of their own, removed in AfterAll, never under TestDrive.");
+    }
+
+    [Fact]
+    public void TheTestDriveLinkCheckFindsALinkTreeBuiltUnderTestDrive()
+    {
+        // The layout the Get-VfioDevice tests once had: it hung Pester 5 until killed.
+        var ast = Parser.ParseInput("""
+            BeforeAll {
+                $root = Join-Path $TestDrive 'host'
+                New-Item -ItemType SymbolicLink -Path (Join-Path $root 'iommu_group') -Target $root | Out-Null
+                [System.IO.Directory]::CreateSymbolicLink((Join-Path 'TestDrive:' 'x'), '/') | Out-Null
+            }
+            """, out _, out var errors);
+        Assert.Empty(errors);
+        Assert.Equal(2, LinkCreations(ast).Count());
+        Assert.Single(TestDriveUses(ast), a => a is VariableExpressionAst);
+        Assert.Single(TestDriveUses(ast), a => a is StringConstantExpressionAst);
+    }
+
+    private static IEnumerable<Ast> LinkCreations(Ast ast)
+        => ast.FindAll(a =>
+            (a is CommandAst c && c.GetCommandName() is string name
+                && ((name.Equals("New-Item", StringComparison.OrdinalIgnoreCase) || name.Equals("ni", StringComparison.OrdinalIgnoreCase))
+                    && c.CommandElements.Any(e => e is StringConstantExpressionAst { Value: var v }
+                        && (v.Equals("SymbolicLink", StringComparison.OrdinalIgnoreCase) || v.Equals("Junction", StringComparison.OrdinalIgnoreCase) || v.Equals("HardLink", StringComparison.OrdinalIgnoreCase)))
+                    || name.Equals("ln", StringComparison.OrdinalIgnoreCase)))
+            || (a is InvokeMemberExpressionAst { Member: StringConstantExpressionAst { Value: var member } }
+                && (member.Equals("CreateSymbolicLink", StringComparison.OrdinalIgnoreCase) || member.Equals("CreateAsSymbolicLink", StringComparison.OrdinalIgnoreCase))),
+            true);
+
+    private static IEnumerable<Ast> TestDriveUses(Ast ast)
+        => ast.FindAll(a =>
+            (a is VariableExpressionAst v && v.VariablePath.UserPath.Equals("TestDrive", StringComparison.OrdinalIgnoreCase))
+            || (a is StringConstantExpressionAst s && s.Value.Contains("TestDrive:", StringComparison.OrdinalIgnoreCase))
+            || (a is ExpandableStringExpressionAst e && e.Value.Contains("TestDrive", StringComparison.OrdinalIgnoreCase)),
+            true);
+
+    private static IEnumerable<string> DotSourcedScripts(Ast ast, string folder)
+        => ast.FindAll(a => a is CommandAst { InvocationOperator: TokenKind.Dot }, true).Cast<CommandAst>()
+            .SelectMany(c => c.FindAll(a => a is StringConstantExpressionAst, true).Cast<StringConstantExpressionAst>())
+            .Select(s => Path.Combine(folder, s.Value))
+            .Where(p => p.EndsWith(".ps1", StringComparison.OrdinalIgnoreCase) && File.Exists(p))
+            .Distinct(StringComparer.Ordinal);
 
     private static ScriptBlockAst Parse(string relativePath)
     {

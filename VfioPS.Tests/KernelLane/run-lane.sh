@@ -2,11 +2,13 @@
 # run-lane.sh - VfioPS real-kernel lane: run a command inside a QEMU VM (Debian bookworm kernel 6.1,
 # q35 + intel-iommu) in which four emulated PCI devices are bound to the real vfio-pci driver.
 #
-#   usage: run-lane.sh [--smoke] [--timeout S] [-- COMMAND [ARGS...]]
+#   usage: run-lane.sh [--smoke] [--timeout S] [--suite [--configuration C]] [-- COMMAND [ARGS...]]
 #
 #   (no COMMAND)      run the smoke check: uname -r, the device list, ls -l /dev/vfio, dotnet --version
 #   -- COMMAND...     run COMMAND in the guest instead (cwd: the current directory if it is inside the
 #                     repository, else the repository root)
+#   --suite           run the lane's test suite (suite.sh: fidelity, engine smoke, real-device doc examples,
+#                     the Pester RealDevice tests) on the build of --configuration (default Release)
 #   --smoke -- CMD    run the smoke check first, then CMD in the same VM (CMD is skipped if the smoke fails)
 #   --timeout S       kill the VM after S seconds (default: 300 for the smoke alone, 1800 with a COMMAND)
 #
@@ -42,10 +44,12 @@ say() { echo "kernel lane: $*" >&2; }
 fail() { say "FAILED: $*"; exit 125; }
 
 usage() { sed -n '2,24s/^# \{0,1\}//p' "$0"; }
-SMOKE=0 TIMEOUT=${KERNEL_LANE_TIMEOUT:-}
+SMOKE=0 SUITE=0 CONFIGURATION=Release TIMEOUT=${KERNEL_LANE_TIMEOUT:-}
 while [ $# -gt 0 ]; do
   case $1 in
     --smoke) SMOKE=1; shift;;
+    --suite) SUITE=1; shift;;
+    --configuration) [ $# -ge 2 ] || { usage >&2; exit 2; }; CONFIGURATION=$2; shift 2;;
     --timeout) [ $# -ge 2 ] || { usage >&2; exit 2; }; TIMEOUT=$2; shift 2;;
     --timeout=*) TIMEOUT=${1#*=}; shift;;
     -h|--help) usage; exit 0;;
@@ -53,6 +57,11 @@ while [ $# -gt 0 ]; do
     *) echo "run-lane.sh: unknown argument '$1' (put the command after --)" >&2; usage >&2; exit 2;;
   esac
 done
+if [ $SUITE = 1 ]; then
+  [ $# -eq 0 ] || { echo "run-lane.sh: --suite takes no COMMAND" >&2; exit 2; }
+  [[ $CONFIGURATION =~ ^(Debug|Release)$ ]] || { echo "run-lane.sh: bad configuration '$CONFIGURATION'" >&2; exit 2; }
+  set -- sh VfioPS.Tests/KernelLane/suite.sh "$CONFIGURATION"
+fi
 [ $# -gt 0 ] || SMOKE=1
 [ -n "$TIMEOUT" ] || { if [ $# -gt 0 ]; then TIMEOUT=1800; else TIMEOUT=300; fi; }
 [[ $TIMEOUT =~ ^[0-9]+$ ]] || { echo "run-lane.sh: bad timeout '$TIMEOUT'" >&2; exit 2; }

@@ -34,7 +34,10 @@ BeforeAll {
         }
     }
 
-    $root = Join-Path $TestDrive 'host'
+    # The fake sysfs has the real one's symlink cycles (<device>/iommu_group -> the group, <group>/devices/<address>
+    # -> the device). Pester lists TestDrive recursively, following directory links, before and after each block,
+    # so a cycle inside TestDrive hangs the run: the tree lives in a temp folder of its own, removed in AfterAll.
+    $root = Join-Path ([System.IO.Path]::GetTempPath()) "vfiops-pester-sysfs-$PID-$([guid]::NewGuid().ToString('N'))"
     New-FakePciDevice -Root $root -Address '0000:00:10.0' -Id '8086:10d3' -Class '020000' -Driver 'vfio-pci' -Group 3
     New-FakePciDevice -Root $root -Address '0000:00:11.0' -Id '1234:11e8' -Class '00ff00' -Driver 'vfio-pci' -Group 4
     New-FakePciDevice -Root $root -Address '0000:01:00.0' -Id '10de:1b80' -Class '030000' -Driver 'vfio-pci' -Group 7
@@ -42,10 +45,16 @@ BeforeAll {
     $roots = @{ SysfsRoot = Join-Path $root 'sys'; DevRoot = Join-Path $root 'dev' }
 }
 
+AfterAll {
+    # Remove-Item -Recurse deletes symlinks without following them.
+    if ($root -and (Test-Path -LiteralPath $root)) { Remove-Item -LiteralPath $root -Recurse -Force }
+}
+
 Describe 'Get-VfioDevice' {
     It 'lists every PCI device in address order' {
         $all = Get-VfioDevice @roots
-        ($all.Address -join ',') | Should -BeExactly '0000:00:10.0,0000:00:11.0,0000:01:00.0,0000:01:00.1'
+        # ForEach-Object, not $all.Address: every array has an Address() method, which member enumeration finds first.
+        (($all | ForEach-Object Address) -join ',') | Should -BeExactly '0000:00:10.0,0000:00:11.0,0000:01:00.0,0000:01:00.1'
         $all[0] | Should -BeOfType ([VfioPS.VfioPciDevice])
     }
 
@@ -60,8 +69,8 @@ Describe 'Get-VfioDevice' {
     }
 
     It 'filters by address wildcards, with or without the domain' {
-        (Get-VfioDevice @roots -Address '00:1*.0').Address | Should -Be @('0000:00:10.0', '0000:00:11.0')
-        (Get-VfioDevice @roots -Address '0000:01:*').Address | Should -Be @('0000:01:00.0', '0000:01:00.1')
+        (Get-VfioDevice @roots -Address '00:1*.0' | ForEach-Object Address) | Should -Be @('0000:00:10.0', '0000:00:11.0')
+        (Get-VfioDevice @roots -Address '0000:01:*' | ForEach-Object Address) | Should -Be @('0000:01:00.0', '0000:01:00.1')
     }
 
     It 'filters by driver' {

@@ -53,7 +53,6 @@ BeforeDiscovery {
     $exampleCases = @($helpPages | ForEach-Object { $_.Examples } | ForEach-Object {
         @{ Command = $_.Command; Number = $_.Number; Title = $_.Title; Code = $_.Code; Output = $_.Output; Lane = $_.Lane }
     })
-    $platyPSInstalled = [bool](Get-Module -Name Microsoft.PowerShell.PlatyPS -ListAvailable | Where-Object Version -ge ([version]'1.0'))
 }
 
 Describe 'Help of <Name>' -ForEach $cmdletCases {
@@ -128,39 +127,27 @@ Describe 'docs/ and en-US/VfioPS.dll-Help.xml' {
         $topic | Should -Match 'TROUBLESHOOTING'
     }
 
-    It 'en-US/VfioPS.dll-Help.xml is what PlatyPS 1.x exports from docs/' -Skip:(-not $platyPSInstalled) {
-        Import-Module -Name Microsoft.PowerShell.PlatyPS -MinimumVersion 1.0
+    It 'en-US/VfioPS.dll-Help.xml is, byte for byte, what PlatyPS 1.0.3 exports from docs/' {
+        # The MAML is pinned to the released 1.0.3 (other 1.0.x releases write other bytes).
+        if (-not (Get-Module -Name Microsoft.PowerShell.PlatyPS -ListAvailable | Where-Object Version -eq ([version]'1.0.3'))) {
+            Set-ItResult -Skipped -Because ('Microsoft.PowerShell.PlatyPS 1.0.3 is not installed; the xunit test ' +
+                'TheCommittedMamlIsWhatPlatyPSWritesForDocs holds the MAML to VfioPS.Docs, which writes the same bytes')
+            return
+        }
+        Import-Module -Name Microsoft.PowerShell.PlatyPS -RequiredVersion 1.0.3
         $out = Join-Path $TestDrive 'maml'
         Measure-PlatyPSMarkdown -Path (Join-Path $VfioDocsRoot '*.md') | Where-Object Filetype -match 'CommandHelp' |
             Import-MarkdownCommandHelp -Path { $_.FilePath } | Export-MamlCommandHelp -OutputFolder $out -Force | Out-Null
-        $ns = @{ maml = 'http://schemas.microsoft.com/maml/2004/10'; command = 'http://schemas.microsoft.com/maml/dev/command/2004/10' }
-        $read = {
-            param([string] $Path)
-            $settings = [System.Xml.XmlReaderSettings]::new(); $settings.CheckCharacters = $false
-            $reader = [System.Xml.XmlReader]::Create($Path, $settings)
-            try { $xml = [xml]::new(); $xml.Load($reader) } finally { $reader.Dispose() }
-            foreach ($c in (Select-Xml -Xml $xml -XPath '//command:command' -Namespace $ns).Node) {
-                [pscustomobject]@{
-                    Name       = $c.details.name
-                    Synopsis   = $c.details.description.para -join "`n"
-                    Parameters = @($c.parameters.parameter | ForEach-Object { "$($_.name)|$($_.required)|$($_.position)|$($_.pipelineInput)|$($_.type.name)" }) -join ','
-                    Syntax     = @($c.syntax.syntaxItem | ForEach-Object { @($_.parameter | ForEach-Object { "$($_.name)|$($_.required)" }) -join ' ' }) -join ';'
-                    Examples   = @($c.examples.example | ForEach-Object { $_.title }) -join ';'
-                }
-            }
-        }
-        $expected = & $read (Join-Path $out 'VfioPS' 'VfioPS.dll-Help.xml') | Sort-Object -Property Name
-        $committed = & $read (Join-Path $VfioRepoRoot 'en-US' 'VfioPS.dll-Help.xml') | Sort-Object -Property Name
-        ($committed | ConvertTo-Json -Depth 3) | Should -BeExactly ($expected | ConvertTo-Json -Depth 3)
+        $exported = [System.IO.File]::ReadAllBytes((Join-Path $out 'VfioPS' 'VfioPS.dll-Help.xml'))
+        $committed = [System.IO.File]::ReadAllBytes((Join-Path $VfioRepoRoot 'en-US' 'VfioPS.dll-Help.xml'))
+        # Compared as text first, so a failure shows the first differing line rather than two byte arrays.
+        [System.Text.Encoding]::UTF8.GetString($committed) | Should -BeExactly ([System.Text.Encoding]::UTF8.GetString($exported))
+        [System.Linq.Enumerable]::SequenceEqual($committed, $exported) | Should -BeTrue -Because 'the encoding and BOM must match too'
     }
 }
 
-Describe '<Command> <Title>' -ForEach $exampleCases {
+Describe '<Command> <Title>' -ForEach @($exampleCases | Where-Object Lane -ne 'RealDevice') {
     It 'runs against the mock and prints what the help shows' {
-        if ($Lane -eq 'RealDevice') {
-            Set-ItResult -Skipped -Because 'it needs a host with devices bound to vfio-pci: the real-kernel lane runs it (vfiops-docs examples --real)'
-            return
-        }
         $Code | Should -Not -BeNullOrEmpty
         $run = Invoke-VfioHelpExample -Code $Code
         $run.ExitCode | Should -Be 0 -Because $run.Errors
@@ -168,5 +155,20 @@ Describe '<Command> <Title>' -ForEach $exampleCases {
         if ($null -ne $Output) {
             ConvertTo-VfioNormalizedOutput $run.Text | Should -BeExactly (ConvertTo-VfioNormalizedOutput $Output)
         }
+    }
+}
+
+# The examples that need real devices show output captured in the real-kernel lane, at the lane's fixed addresses.
+Describe '<Command> <Title>' -Tag 'RealDevice' -ForEach @($exampleCases | Where-Object Lane -eq 'RealDevice') {
+    It 'runs on the lane''s vfio-pci devices and prints what the help shows' {
+        if (-not $VfioInKernelLane) {
+            Set-ItResult -Skipped -Because $VfioRealDeviceSkipReason
+            return
+        }
+        $run = Invoke-VfioHelpExample -Code $Code
+        $run.ExitCode | Should -Be 0 -Because $run.Errors
+        "$($run.Errors)".Trim() | Should -BeNullOrEmpty -Because 'an example must run without writing an error'
+        $Output | Should -Not -BeNullOrEmpty -Because 'a real-device example shows the output captured in the lane'
+        ConvertTo-VfioNormalizedOutput $run.Text | Should -BeExactly (ConvertTo-VfioNormalizedOutput $Output)
     }
 }

@@ -18,6 +18,19 @@
 .PARAMETER OutputPath
     Where to write the NUnit XML results. Default: output/TestResults/Pester.xml under the repository root.
 
+.PARAMETER Path
+    The test files to run. Default: every *.Tests.ps1 in this folder. The real-kernel lane names only the files
+    that have RealDevice tests, so discovery (which runs every file's BeforeDiscovery) stays short in its VM.
+
+.PARAMETER Tag
+    Runs only the tests with one of these tags. The real-kernel lane runs -Tag RealDevice in its VM.
+
+.PARAMETER ExcludeTag
+    Leaves out the tests with one of these tags.
+
+.PARAMETER Label
+    The first word of the closing count line: "<Label>: N passed, N failed, N skipped" (CI sums these lines).
+
 .EXAMPLE
     pwsh -NoProfile -NonInteractive -File VfioPS.Tests/Pester/Invoke-PesterSuite.ps1 -ModulePath output/VfioPS/0.1.0/VfioPS.psd1
 #>
@@ -26,7 +39,15 @@ param(
     [Parameter(Mandatory)]
     [string] $ModulePath,
 
-    [string] $OutputPath
+    [string] $OutputPath,
+
+    [string[]] $Path,
+
+    [string[]] $Tag,
+
+    [string[]] $ExcludeTag,
+
+    [string] $Label = 'pester'
 )
 
 # No $ErrorActionPreference = 'Stop' here on purpose: the test scripts run in scopes below this one and would
@@ -65,12 +86,19 @@ Write-Information -InformationAction Continue -MessageData "Test results: $Outpu
 $env:VFIOPS_TEST_MODULE = $resolvedModulePath
 
 $configuration = New-PesterConfiguration
-$configuration.Run.Path = $PSScriptRoot
+# A comma list arrives as one string through pwsh -File (as the lane passes it).
+$testPaths = @($Path | ForEach-Object { $_ -split ',' } | Where-Object { $_ } |
+        ForEach-Object { $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($_.Trim()) })
+$configuration.Run.Path = if ($testPaths) { $testPaths } else { $PSScriptRoot }
 $configuration.Run.PassThru = $true
 $configuration.Output.Verbosity = 'Detailed'
+# Plain text into a log (CI, the lane's console): no ANSI colour codes between the words.
+if ([Console]::IsOutputRedirected) { $configuration.Output.RenderMode = 'Plaintext' }
 $configuration.TestResult.Enabled = $true
 $configuration.TestResult.OutputFormat = 'NUnitXml'
 $configuration.TestResult.OutputPath = $OutputPath
+if ($Tag) { $configuration.Filter.Tag = $Tag }
+if ($ExcludeTag) { $configuration.Filter.ExcludeTag = $ExcludeTag }
 
 $result = Invoke-Pester -Configuration $configuration
 
@@ -81,6 +109,8 @@ if ($null -eq $result) {
     exit 1
 }
 $failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
+# The closing line CI sums over all runs (failed blocks and containers count as failures).
+Write-Information -InformationAction Continue -MessageData "$($Label): $($result.PassedCount) passed, $failed failed, $($result.SkippedCount) skipped"
 if ($failed -gt 0 -or $result.Result -ne 'Passed') {
     Write-Information -InformationAction Continue -MessageData (
         "Pester run $($result.Result): $($result.FailedCount) failed tests, $($result.FailedBlocksCount) failed blocks, " +

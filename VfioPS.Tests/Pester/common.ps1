@@ -28,6 +28,19 @@ else {
 
 Import-Module -Name $VfioModulePath -Force -ErrorAction Stop
 
+# The real-kernel lane (VfioPS.Tests/KernelLane) boots a VM whose devices sit at fixed addresses and lists them in
+# the file $env:VFIO_VM_DEVICES names ("<address> <vendor:device> <name> group=<n> <node>" per line). Tests tagged
+# RealDevice run only there; elsewhere they skip with $VfioRealDeviceSkipReason.
+$VfioLaneDevices = @()
+if (-not [string]::IsNullOrWhiteSpace($env:VFIO_VM_DEVICES) -and (Test-Path -LiteralPath $env:VFIO_VM_DEVICES -PathType Leaf)) {
+    $VfioLaneDevices = @(Get-Content -LiteralPath $env:VFIO_VM_DEVICES | Where-Object { $_ -match ' group=\d+ ' } | ForEach-Object {
+            $address, $id, $name, $group, $node = -split $_
+            [pscustomobject]@{ Address = $address; Id = $id; Name = $name; Group = [int]($group -replace '^group=', ''); Node = $node }
+        })
+}
+$VfioInKernelLane = $VfioLaneDevices.Count -gt 0
+$VfioRealDeviceSkipReason = 'it needs the real-kernel lane''s devices bound to vfio-pci (./build.ps1 -Task Lane runs it in a VM)'
+
 # A mock profile whose display IRQ (index 5) has a malformed capability chain, given as raw bytes from offset 20
 # of the vfio_irq_info answer: 4 bytes of pad, then a TYPE capability (id 3, version 1) at offset 24 whose next
 # field is 0x18 = 24, i.e. points back at itself, with type 1 and subtype 1. The walk reads that capability once

@@ -1,0 +1,61 @@
+#!/bin/sh
+# suite.sh - what the real-kernel lane runs inside its VM (run-lane.sh --suite), from the repository root:
+#   1. the fidelity program: kernel vs mock at the channel seam, loopback, /proc/interrupts, fd leaks;
+#   2. the engine smoke script through vfiops-run;
+#   3. the Pester suite's RealDevice tests under real pwsh (the tool manifest's PowerShell, Pester from .modules/):
+#      the help's real-device examples, each in a fresh pwsh and compared with the output the help shows, and
+#      RealDevice.Tests.ps1.
+# On demand only (named as a STEP): "docs", the same examples through vfiops-docs examples --real and the hosted
+# engine, which the Pester step replaced in the default run (it cost the lane as much again under emulation).
+# Every step runs even when an earlier one failed, so one run reports every count; the exit code is 1 if any
+# step failed. POSIX sh: the guest runs it with busybox.
+#
+#   usage: suite.sh [CONFIGURATION [STEP...]]   (Release by default: the build the host laid out; every step, or
+#                                               only the named ones: fidelity smoke docs pester)
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+cfg=${1:-Release}
+[ $# -gt 0 ] && shift
+steps=${*:-fidelity smoke pester}
+wanted() { case " $steps " in *" $1 "*) return 0;; esac; return 1; }
+failed=0
+up() { cut -d' ' -f1 /proc/uptime; }
+since() { awk "BEGIN { printf \"%.1f\", $(up) - $1 }"; }
+step() {
+    name=$1; shift
+    wanted "$name" || return 0
+    t0=$(up)
+    "$@"
+    rc=$?
+    echo "kernel lane step: $name: exit $rc, $(since "$t0") s"
+    [ $rc = 0 ] || failed=1
+}
+
+step fidelity dotnet "VfioPS.Tests/KernelLane/Fidelity/bin/$cfg/net10.0/VfioPS.KernelLane.dll"
+step smoke dotnet "VfioPS.Runner/bin/$cfg/net10.0/vfiops-run.dll" -File VfioPS.Tests/KernelLane/smoke.ps1
+step docs dotnet "VfioPS.Docs/bin/$cfg/net10.0/vfiops-docs.dll" examples --real --parallel 1
+
+# pwsh: the PowerShell global tool that the host restored (dotnet tool restore) into the NuGet folder the lane
+# shares; "dotnet pwsh" itself does not resolve it in the guest (no tool-resolution cache there), so the version
+# comes from the tool manifest and pwsh.dll is started from the package.
+pwsh_version=$(sed -n '/"powershell"/,/}/s/.*"version": *"\([^"]*\)".*/\1/p' .config/dotnet-tools.json)
+pwsh_dll=$(ls "${NUGET_PACKAGES:-$HOME/.nuget/packages}/powershell/$pwsh_version"/tools/net*/any/unix/pwsh.dll 2>/dev/null | tail -n 1)
+export PSModulePath="$PWD/.modules"
+export POWERSHELL_TELEMETRY_OPTOUT=1 POWERSHELL_UPDATECHECK=Off
+t0=$(up)
+if ! wanted pester; then
+    :
+elif [ -n "$pwsh_dll" ] && dotnet "$pwsh_dll" -NoProfile -NonInteractive -Command 'exit 0'; then
+    echo "kernel lane: pwsh $pwsh_version start (-Command 'exit 0'): $(since "$t0") s in the guest"
+    module=$(ls -d output/VfioPS/*/VfioPS.psd1 | tail -n 1)
+    # Only the files with RealDevice tests: discovery runs every file's BeforeDiscovery, slow under emulation.
+    files=$(grep -l -- "-Tag 'RealDevice'" VfioPS.Tests/Pester/*.Tests.ps1 | tr '\n' ',' | sed 's/,$//')
+    step pester dotnet "$pwsh_dll" -NoProfile -NonInteractive -File VfioPS.Tests/Pester/Invoke-PesterSuite.ps1 \
+        -ModulePath "$module" -Path "$files" -OutputPath output/TestResults/Pester.RealDevice.xml -Tag RealDevice \
+        -Label 'kernel lane pester'
+else
+    echo "kernel lane pester: 0 passed, 1 failed (pwsh $pwsh_version did not start in the guest from '${pwsh_dll:-its package}': run 'dotnet tool restore' on the host)"
+    failed=1
+fi
+
+exit $failed
