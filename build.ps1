@@ -302,6 +302,8 @@ function Invoke-LaneTask {
     # Pester for the guest's RealDevice run: the repository (and so .modules/) is shared with the guest.
     $null = Initialize-Pester
     Write-Step "Kernel lane ($Configuration build, limit ${LaneTimeoutSeconds}s)"
+    # The guest's Pester step runs on this very pwsh (its pwsh.dll; run-lane.sh shares the folder).
+    $env:KERNEL_LANE_PWSH = Join-Path $PSHOME 'pwsh.dll'
     & bash $LaneScript --timeout $LaneTimeoutSeconds --configuration $Configuration --suite
     if ($LASTEXITCODE -ne 0) {
         throw "The kernel lane failed (exit code $LASTEXITCODE; 125 means the VM itself failed). See the output above."

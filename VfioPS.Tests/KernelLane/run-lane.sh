@@ -21,7 +21,8 @@
 #
 # Environment: KERNEL_LANE_TIMEOUT (as --timeout), KERNEL_LANE_BOOT_TIMEOUT (default 120: COMMAND must
 # start within this many seconds of QEMU starting), KERNEL_LANE_SMP, KERNEL_LANE_MEM (default 2048),
-# KERNEL_LANE_LOG (also save the guest console to this file), KERNEL_LANE_SKIP_DEPS=1 (do not run
+# KERNEL_LANE_LOG (also save the guest console to this file), KERNEL_LANE_PWSH (the pwsh.dll the suite's Pester
+# step runs; default: the tool manifest's PowerShell in the NuGet folder), KERNEL_LANE_SKIP_DEPS=1 (do not run
 # install-deps.sh), NUGET_PACKAGES, and vfio-vm's: VFIO_VM_CACHE (default ~/.cache/vfio-vm),
 # VFIO_VM_KERNEL_PKG (default linux-image-6.1.0-56-amd64), VFIO_VM_ACCEL.
 set -u -o pipefail
@@ -119,6 +120,14 @@ ARGS=(--devices "$DEVICES" --modules "uio_pci_generic" --share "$REPO" --timeout
       --boot-timeout "${KERNEL_LANE_BOOT_TIMEOUT:-120}" --mem "${KERNEL_LANE_MEM:-2048}"
       --env "NUGET_PACKAGES=$NUGET" --env "KERNEL_LANE_KERNEL=${KPKG#linux-image-}" --env "KERNEL_LANE_NDEV=$NDEV")
 case $NUGET/ in "$REPO"/*) ;; *) ARGS+=(--share-ro "$NUGET");; esac    # (inside the repo: already shared)
+# The pwsh the suite's Pester step runs: the one the caller names (build.ps1 passes its own), shared read-only
+# unless a share above already holds it.
+if [ -n "${KERNEL_LANE_PWSH:-}" ]; then
+  [ -f "$KERNEL_LANE_PWSH" ] || fail "KERNEL_LANE_PWSH names '$KERNEL_LANE_PWSH', which does not exist"
+  PWSH_DIR=$(cd "$(dirname "$KERNEL_LANE_PWSH")" && pwd -P)
+  case $PWSH_DIR/ in "$REPO"/*|"$NUGET"/*|/usr/*) ;; *) ARGS+=(--share-ro "$PWSH_DIR");; esac
+  ARGS+=(--env "KERNEL_LANE_PWSH=$PWSH_DIR/$(basename "$KERNEL_LANE_PWSH")")
+fi
 [ -n "${KERNEL_LANE_SMP:-}" ] && ARGS+=(--smp "$KERNEL_LANE_SMP")
 
 say "$KPKG, devices: $DEVICES; shares: $REPO (rw), $NUGET (ro); timeout ${TIMEOUT}s"

@@ -35,18 +35,18 @@ step fidelity dotnet "VfioPS.Tests/KernelLane/Fidelity/bin/$cfg/net10.0/VfioPS.K
 step smoke dotnet "VfioPS.Runner/bin/$cfg/net10.0/vfiops-run.dll" -File VfioPS.Tests/KernelLane/smoke.ps1
 step docs dotnet "VfioPS.Docs/bin/$cfg/net10.0/vfiops-docs.dll" examples --real --parallel 1
 
-# pwsh: the PowerShell global tool that the host restored (dotnet tool restore) into the NuGet folder the lane
-# shares; "dotnet pwsh" itself does not resolve it in the guest (no tool-resolution cache there), so the version
-# comes from the tool manifest and pwsh.dll is started from the package.
+# pwsh: the one run-lane.sh was given (KERNEL_LANE_PWSH: build.ps1 passes the pwsh.dll it runs on), else the
+# tool manifest's PowerShell in the shared NuGet folder. "dotnet pwsh" itself does not resolve the local tool in
+# the guest (its tool-resolution cache is the host's), so pwsh.dll is started with dotnet.
 pwsh_version=$(sed -n '/"powershell"/,/}/s/.*"version": *"\([^"]*\)".*/\1/p' .config/dotnet-tools.json)
-pwsh_dll=$(ls "${NUGET_PACKAGES:-$HOME/.nuget/packages}/powershell/$pwsh_version"/tools/net*/any/unix/pwsh.dll 2>/dev/null | tail -n 1)
+pwsh_dll=${KERNEL_LANE_PWSH:-$(ls "${NUGET_PACKAGES:-$HOME/.nuget/packages}/powershell/$pwsh_version"/tools/net*/any/unix/pwsh.dll 2>/dev/null | tail -n 1)}
 export PSModulePath="$PWD/.modules"
 export POWERSHELL_TELEMETRY_OPTOUT=1 POWERSHELL_UPDATECHECK=Off
 t0=$(up)
 if ! wanted pester; then
     :
 elif [ -n "$pwsh_dll" ] && dotnet "$pwsh_dll" -NoProfile -NonInteractive -Command 'exit 0'; then
-    echo "kernel lane: pwsh $pwsh_version start (-Command 'exit 0'): $(since "$t0") s in the guest"
+    echo "kernel lane: pwsh start ($pwsh_dll -Command 'exit 0'): $(since "$t0") s in the guest"
     module=$(ls -d output/VfioPS/*/VfioPS.psd1 | tail -n 1)
     # Only the files with RealDevice tests: discovery runs every file's BeforeDiscovery, slow under emulation.
     files=$(grep -l -- "-Tag 'RealDevice'" VfioPS.Tests/Pester/*.Tests.ps1 | tr '\n' ',' | sed 's/,$//')
@@ -54,7 +54,7 @@ elif [ -n "$pwsh_dll" ] && dotnet "$pwsh_dll" -NoProfile -NonInteractive -Comman
         -ModulePath "$module" -Path "$files" -OutputPath output/TestResults/Pester.RealDevice.xml -Tag RealDevice \
         -Label 'kernel lane pester'
 else
-    echo "kernel lane pester: 0 passed, 1 failed (pwsh $pwsh_version did not start in the guest from '${pwsh_dll:-its package}': run 'dotnet tool restore' on the host)"
+    echo "kernel lane pester: 0 passed, 1 failed (pwsh did not start in the guest from '${pwsh_dll:-the PowerShell $pwsh_version package}': run 'dotnet tool restore' on the host)"
     failed=1
 fi
 
