@@ -167,7 +167,8 @@ function Install-PesterFromNuGet {
 </Project>
 "@
     Write-Step "Restoring Pester $PesterVersion from the configured NuGet sources into $ModulesRoot"
-    & dotnet restore $project --packages $packages
+    # Out-Host: restore's lines must not become this function's output (callers get only the module).
+    & dotnet restore $project --packages $packages | Out-Host
     if ($LASTEXITCODE -ne 0) {
         throw "dotnet restore could not get Pester $PesterVersion (exit code $LASTEXITCODE); see the messages above."
     }
@@ -192,7 +193,7 @@ function Initialize-Pester {
     }
     $pester = Find-Pester
     if (-not $pester) {
-        Install-PesterFromNuGet
+        $null = Install-PesterFromNuGet
         $pester = Find-Pester
         if (-not $pester) {
             throw "Pester $PesterVersion was restored into $ModulesRoot but is not importable from there."

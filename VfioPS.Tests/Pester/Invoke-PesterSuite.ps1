@@ -67,11 +67,12 @@ $OutputPath = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromP
 $null = New-Item -ItemType Directory -Path (Split-Path -Parent $OutputPath) -Force -ErrorAction Stop
 
 try {
-    Import-Module -Name Pester -MinimumVersion 5.0 -ErrorAction Stop
+    # The suite is written for Pester 5; 6.x is also published and changes behaviour.
+    Import-Module -Name Pester -MinimumVersion 5.5 -MaximumVersion 5.999 -ErrorAction Stop
 }
 catch {
-    throw ("Pester 5 or later is required: $($_.Exception.Message)" + [Environment]::NewLine +
-        'Install it with: Install-Module -Name Pester -MinimumVersion 5.5 -Scope CurrentUser')
+    throw ("Pester 5 (>= 5.5, < 6) is required: $($_.Exception.Message)" + [Environment]::NewLine +
+        'Run the suite through ./build.ps1 -Task Test, which restores Pester 5.9.1 into .modules/.')
 }
 
 $runtime = [System.Runtime.InteropServices.RuntimeInformation]
