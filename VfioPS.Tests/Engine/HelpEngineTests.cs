@@ -174,6 +174,50 @@ public sealed class HelpEngineTests(ModuleFixture module) : IClassFixture<Module
         Assert.Contains("    ```powershell\n    Get-Widget\n    ```\n    \u0080\n    This command gets all widgets.\n", shown, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Get-Help prints the page's prose with the page's line breaks (description, parameters, inputs, outputs, notes,
+    /// the examples' prose), so the pages must be wrapped to fit a 120-column console. Out-Default there writes at most
+    /// 119 columns a line (the console's last column is kept free) and breaks a longer line where the columns run out,
+    /// mid-word. The help is rendered on a 120-column host, as a console shows it, and on a 4000-column host, where no
+    /// line is broken: every line of the wide rendering must fit in 119 columns and be shown whole at 120. Left out are
+    /// the example code and output blocks (the tests compare them with real output) and SYNTAX, which Get-Help builds
+    /// from the parameter sets as one line per set whatever the page says.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cmdlets))]
+    public void GetHelpFitsA120ColumnConsoleOutsideTheExampleCodeAndOutput(string name)
+    {
+        const int Columns = 120, Writable = Columns - 1;
+        var (rendered, errors, _) = module.Render($"Get-Help -Name {name} -Full");
+        Assert.Equal("", errors);
+        var shown = rendered.Replace("\r", "", StringComparison.Ordinal).Split('\n').Select(l => l.TrimEnd()).ToHashSet(StringComparer.Ordinal);
+        Assert.True(shown.Max(l => l.Length) <= Writable, $"{name}: the 120-column host wrote a line of more than {Writable} columns");
+
+        using var wideOutput = new System.IO.StringWriter();
+        using var wideErrors = new System.IO.StringWriter();
+        using (var wide = new VfioPS.Runner.ModuleSession(Repo.Manifest, wideOutput, wideErrors, width: 4000))
+            wide.RunRendered($"Get-Help -Name {name} -Full");
+        Assert.Equal("", wideErrors.ToString());
+
+        var failures = new List<string>();
+        string section = "", part = "";
+        bool fenced = false;
+        foreach (string line in wideOutput.ToString().Replace("\r", "", StringComparison.Ordinal).Split('\n').Select(l => l.TrimEnd()))
+        {
+            if (line.TrimStart().StartsWith("```", StringComparison.Ordinal)) { fenced = !fenced; continue; }
+            if (fenced) continue;
+            if (line.Length > 0 && line[0] != ' ') { (section, part) = (line, ""); continue; }
+            var title = System.Text.RegularExpressions.Regex.Match(line, @"^    -{3,} (\S.*) -{3,}$");
+            if (title.Success) (section, part) = ("EXAMPLES", title.Groups[1].Value);
+            if (section is "PARAMETERS" or "INPUTS" or "OUTPUTS" && line.Length > 4 && line[4] != ' ') part = line.Trim();
+            if (section == "SYNTAX") continue;
+            if (line.Length > Writable || !shown.Contains(line))
+                failures.Add($"{name} {section}{(part.Length > 0 ? " (" + part + ")" : "")}: {line.Length} columns: {line.TrimStart()}");
+        }
+        Assert.True(failures.Count == 0, $"{failures.Count} lines of Get-Help -Full do not fit a {Columns}-column console " +
+            $"({Writable} columns with the indentation):\n" + string.Join("\n", failures));
+    }
+
     /// <summary>The Text of each paragraph object the script gives (Get-Help ends all but the last with a newline).</summary>
     private List<string> Texts(string script)
         => module.Run(script + " | ForEach-Object Text").Select(o => (o?.ToString() ?? "").TrimEnd('\n')).ToList();
