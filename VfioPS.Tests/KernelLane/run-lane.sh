@@ -32,6 +32,11 @@ VFIO_VM=$HERE/vfio-vm
 # The last two are functions 0 and 1 of one slot: one IOMMU group with two devices, for the shared-group checks.
 DEVICES="e1000e edu virtio-net-pci,vectors=4 pci-testdev edu +edu"
 NDEV=6
+# Devices left on their host drivers, for handing devices to vfio-pci and back (0000:00:15.0 .. 00:18.1): a second
+# e1000e (e1000e.ko), a second virtio-net (virtio-pci), an edu (no host driver), and a two-function slot on host
+# drivers in one IOMMU group (two virtio-nets: an Intel function would not do, the kernel's ACS quirks isolate it).
+HOST_DEVICES="@e1000e @virtio-net-pci,vectors=4 @edu @virtio-net-pci,vectors=4 +@virtio-net-pci,vectors=4"
+NHOST=5
 
 T0=${EPOCHREALTIME/./}
 lane_exit() {
@@ -116,9 +121,10 @@ else
 fi
 
 # uio_pci_generic: a host driver the lane can bind one function of the shared group to, to make the group not viable.
-ARGS=(--devices "$DEVICES" --modules "uio_pci_generic" --share "$REPO" --timeout "$TIMEOUT"
+ARGS=(--devices "$DEVICES $HOST_DEVICES" --modules "uio_pci_generic e1000e virtio_net" --share "$REPO" --timeout "$TIMEOUT"
       --boot-timeout "${KERNEL_LANE_BOOT_TIMEOUT:-120}" --mem "${KERNEL_LANE_MEM:-2048}"
-      --env "NUGET_PACKAGES=$NUGET" --env "KERNEL_LANE_KERNEL=${KPKG#linux-image-}" --env "KERNEL_LANE_NDEV=$NDEV")
+      --env "NUGET_PACKAGES=$NUGET" --env "KERNEL_LANE_KERNEL=${KPKG#linux-image-}" --env "KERNEL_LANE_NDEV=$NDEV"
+      --env "KERNEL_LANE_NHOST=$NHOST")
 case $NUGET/ in "$REPO"/*) ;; *) ARGS+=(--share-ro "$NUGET");; esac    # (inside the repo: already shared)
 # The pwsh the suite's Pester step runs: the one the caller names (build.ps1 passes its own), shared read-only
 # unless a share above already holds it.
@@ -130,7 +136,7 @@ if [ -n "${KERNEL_LANE_PWSH:-}" ]; then
 fi
 [ -n "${KERNEL_LANE_SMP:-}" ] && ARGS+=(--smp "$KERNEL_LANE_SMP")
 
-say "$KPKG, devices: $DEVICES; shares: $REPO (rw), $NUGET (ro); timeout ${TIMEOUT}s"
+say "$KPKG, devices: $DEVICES $HOST_DEVICES; shares: $REPO (rw), $NUGET (ro); timeout ${TIMEOUT}s"
 CONSOLE=$(mktemp "${TMPDIR:-/tmp}/kernel-lane.XXXXXX") || fail "mktemp failed"
 "$VFIO_VM" "${ARGS[@]}" -- "${CMD[@]}" | tee "$CONSOLE"
 rc=${PIPESTATUS[0]}

@@ -158,17 +158,4 @@ Describe '<Command> <Title>' -ForEach @($exampleCases | Where-Object Lane -ne 'R
     }
 }
 
-# The examples that need real devices show output captured in the real-kernel lane, at the lane's fixed addresses.
-Describe '<Command> <Title>' -Tag 'RealDevice' -ForEach @($exampleCases | Where-Object Lane -eq 'RealDevice') {
-    It 'runs on the lane''s vfio-pci devices and prints what the help shows' {
-        if (-not $VfioInKernelLane) {
-            Set-ItResult -Skipped -Because $VfioRealDeviceSkipReason
-            return
-        }
-        $run = Invoke-VfioHelpExample -Code $Code
-        $run.ExitCode | Should -Be 0 -Because $run.Errors
-        "$($run.Errors)".Trim() | Should -BeNullOrEmpty -Because 'an example must run without writing an error'
-        $Output | Should -Not -BeNullOrEmpty -Because 'a real-device example shows the output captured in the lane'
-        ConvertTo-VfioNormalizedOutput $run.Text | Should -BeExactly (ConvertTo-VfioNormalizedOutput $Output)
-    }
-}
+# The examples that need real devices: HelpExamples.RealDevice.Tests.ps1.

@@ -1,0 +1,54 @@
+# The help's examples that need real devices ("needs a host with devices bound to vfio-pci"). Their output was
+# captured in the real-kernel lane, at the lane's fixed addresses, so they run there (tag RealDevice) and skip
+# elsewhere, saying why. Each runs in a fresh runspace of this pwsh with only the built module imported, rendered at
+# 120 columns: a session of its own, as a user's, without a process start per example (that costs half a minute
+# under the lane's emulation; the mock examples in Help.Tests.ps1 each get a fresh process, where mock names start
+# at /1).
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'common.ps1')
+    . (Join-Path $PSScriptRoot 'HelpPages.ps1')
+
+    function Invoke-VfioHelpExampleInRunspace {
+        param([Parameter(Mandatory)][string] $Code)
+        $state = [System.Management.Automation.Runspaces.InitialSessionState]::CreateDefault2()
+        $state.ImportPSModule([string[]] @($VfioModulePath))
+        $runspace = [System.Management.Automation.Runspaces.RunspaceFactory]::CreateRunspace($state)
+        $runspace.Open()
+        $shell = [powershell]::Create()
+        try {
+            $shell.Runspace = $runspace
+            # Errors the example catches stay quiet; errors it writes are collected in the error stream.
+            $null = $shell.AddScript('param($Code) $PSStyle.OutputRendering = ''PlainText''; & { . ([scriptblock]::Create($Code)) } | Out-String -Width 120').AddArgument($Code)
+            $text = -join @($shell.Invoke())
+            [pscustomobject]@{
+                Text   = $text
+                Errors = @($shell.Streams.Error | ForEach-Object { "$_" }) -join "`n"
+            }
+        }
+        finally {
+            $shell.Dispose()
+            $runspace.Dispose()
+        }
+    }
+}
+
+BeforeDiscovery {
+    . (Join-Path $PSScriptRoot 'HelpPages.ps1')
+    $realDeviceExamples = @(Get-VfioHelpPage | ForEach-Object { $_.Examples } | Where-Object Lane -eq 'RealDevice' | ForEach-Object {
+            @{ Command = $_.Command; Title = $_.Title; Code = $_.Code; Output = $_.Output }
+        })
+}
+
+Describe '<Command> <Title>' -Tag 'RealDevice' -ForEach $realDeviceExamples {
+    It 'runs on the lane''s vfio-pci devices and prints what the help shows' {
+        if (-not $VfioInKernelLane) {
+            Set-ItResult -Skipped -Because $VfioRealDeviceSkipReason
+            return
+        }
+        $Code | Should -Not -BeNullOrEmpty
+        $run = Invoke-VfioHelpExampleInRunspace -Code $Code
+        $run.Errors | Should -BeNullOrEmpty -Because 'an example must run without writing an error'
+        $Output | Should -Not -BeNullOrEmpty -Because 'a real-device example shows the output captured in the lane'
+        ConvertTo-VfioNormalizedOutput $run.Text | Should -BeExactly (ConvertTo-VfioNormalizedOutput $Output)
+    }
+}
