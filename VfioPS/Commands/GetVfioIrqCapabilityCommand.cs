@@ -24,7 +24,7 @@ public sealed class GetVfioIrqCapabilityCommand : VfioCmdletBase
 
     protected override void ProcessRecord() => ReadIrqs(Device, Index, result =>
     {
-        if (result.Info.Supported && result.Info.Capabilities.Length == 0 && result.Fault is null)
+        if (result.Info.Supported && result.Info.Capabilities.Length == 0 && result.Fault is null && VerboseShown)
             WriteVerbose($"{result.Info.Device}: IRQ index {result.Info.Index} ({result.Info.Name}) has no capabilities.");
         WriteObject(result.Info.Capabilities, enumerateCollection: true);
     });
