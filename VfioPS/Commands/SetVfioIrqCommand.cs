@@ -94,7 +94,7 @@ public sealed class SetVfioIrqCommand : VfioCmdletBase
 
                 if (Disable && !device.IrqRecord.IsEnabled(index))
                 {
-                    WriteVerbose($"{target} is not enabled (per this session's record); nothing was sent.");
+                    if (VerboseShown) WriteVerbose($"{target} is not enabled (per this session's record); nothing was sent.");
                     if (PassThru) WriteObject(device.IrqRecord.Snapshot(device.Name, index, info.Name));
                     continue;
                 }
@@ -105,8 +105,8 @@ public sealed class SetVfioIrqCommand : VfioCmdletBase
                 if (request.DataType == VfioIrqSetFlags.DataEventFd && request.Action == VfioIrqSetFlags.ActionTrigger)
                     RecordBindings(device, index, request);
                 else if (Disable)
-                    foreach (var e in RunspaceEventFds(device, index)) e.Unbind();
-                WriteVerbose($"{target}: {request.Describe()} accepted.");
+                    device.EventFdBindings.UnbindIndex(device, index);
+                if (VerboseShown) WriteVerbose($"{target}: {request.Describe()} accepted.");
                 if (PassThru) WriteObject(device.IrqRecord.Snapshot(device.Name, index, info.Name));
             }
             catch (VfioException e)
@@ -153,24 +153,20 @@ public sealed class SetVfioIrqCommand : VfioCmdletBase
         }
     }
 
-    /// <summary>Marks the eventfd objects with the vector they now serve, so Wait-VfioEventFd can say which fired.</summary>
+    /// <summary>
+    /// Marks the eventfd objects with the vector they now serve, so Wait-VfioEventFd can say which fired. An fd given
+    /// as a number finds its object among the runspace's eventfds by number; the objects that served these vectors
+    /// before are found through the device, by vector. Neither looks at the other eventfds the runspace owns.
+    /// </summary>
     private void RecordBindings(VfioDevice device, uint index, IrqSetRequest request)
     {
-        // One look at the runspace's eventfds for the whole call: a 2048-vector bind must not rescan them per vector.
-        var owned = RunspaceResources.EventFds();
-        uint end = request.Start + (uint)EventFd!.Length;
-        foreach (var e in owned.Where(e => e.Device == device.Name && e.Index == index && e.Vector >= request.Start && e.Vector < end))
-            e.Unbind();
-        var byFd = new System.Collections.Generic.Dictionary<int, VfioEventFd>();
-        foreach (var e in owned) byFd.TryAdd(e.Fd, e);
-        for (int i = 0; i < EventFd.Length; i++)
+        var targets = new VfioEventFd?[EventFd!.Length];
+        for (int i = 0; i < targets.Length; i++)
         {
-            if (EventFd[i].Fd < 0) continue;
-            var target = EventFd[i].EventFd ?? (byFd.TryGetValue(EventFd[i].Fd, out var known) ? known : null);
-            target?.Bind(device, index, request.Start + (uint)i);
+            var argument = EventFd[i];
+            if (argument.Fd < 0) continue;
+            targets[i] = argument.EventFd ?? RunspaceResources.FindEventFd(argument.Fd);
         }
+        device.EventFdBindings.Bind(device, index, request.Start, targets);
     }
-
-    private static System.Collections.Generic.IEnumerable<VfioEventFd> RunspaceEventFds(VfioDevice device, uint index)
-        => RunspaceResources.EventFds().Where(e => e.Device == device.Name && e.Index == index);
 }
