@@ -51,15 +51,14 @@ public static class CapabilityChainReader
 
         while (offset != 0)
         {
-            string source = from == 0 ? "cap_offset" : $"the next field of the capability at {from}";
             if (offset % 4 != 0)
-            { fault = new(ChainFaultKind.Misaligned, offset, $"{source} points at offset {offset}, which is not 4-byte aligned"); break; }
+            { fault = new(ChainFaultKind.Misaligned, offset, $"{Source(from)} points at offset {offset}, which is not 4-byte aligned"); break; }
             if (offset < infoSize)
-            { fault = new(ChainFaultKind.OverlapsInfo, offset, $"{source} points at offset {offset}, inside the {infoSize}-byte info struct"); break; }
+            { fault = new(ChainFaultKind.OverlapsInfo, offset, $"{Source(from)} points at offset {offset}, inside the {infoSize}-byte info struct"); break; }
             if ((long)offset + VfioCapabilityCodec.HeaderSize > buffer.Length)
-            { fault = new(ChainFaultKind.OutOfBounds, offset, $"{source} points at offset {offset}, but a capability header there would end past the {buffer.Length}-byte answer"); break; }
+            { fault = new(ChainFaultKind.OutOfBounds, offset, $"{Source(from)} points at offset {offset}, but a capability header there would end past the {buffer.Length}-byte answer"); break; }
             if (offsets.Contains(offset))
-            { fault = new(ChainFaultKind.Cycle, offset, $"{source} points back at offset {offset}: the chain has a cycle"); break; }
+            { fault = new(ChainFaultKind.Cycle, offset, $"{Source(from)} points back at offset {offset}: the chain has a cycle"); break; }
             uint overlapped = 0;
             bool overlaps = false;
             foreach (uint seen in offsets)
@@ -67,7 +66,7 @@ public static class CapabilityChainReader
                 if (offset < seen + VfioCapabilityCodec.HeaderSize && seen < offset + VfioCapabilityCodec.HeaderSize) { overlapped = seen; overlaps = true; break; }
             }
             if (overlaps)
-            { fault = new(ChainFaultKind.Overlap, offset, $"{source} points at offset {offset}, overlapping the capability header at {overlapped}"); break; }
+            { fault = new(ChainFaultKind.Overlap, offset, $"{Source(from)} points at offset {offset}, overlapping the capability header at {overlapped}"); break; }
             if (offsets.Count >= maxDepth)
             { fault = new(ChainFaultKind.TooLong, offset, $"the chain is longer than {maxDepth} capabilities, more than the answer can hold"); break; }
 
@@ -102,6 +101,9 @@ public static class CapabilityChainReader
         }
         return new ChainWalk(capabilities, fault);
     }
+
+    /// <summary>What pointed at a faulty offset, for messages (made only when there is a fault to report).</summary>
+    private static string Source(uint from) => from == 0 ? "cap_offset" : $"the next field of the capability at {from}";
 
     /// <summary>Sizes of the IRQ-info capabilities the module decodes; 0 for unknown ids.</summary>
     public static int IrqCapabilitySize(ushort id) => id == VfioCapabilityCodec.IrqInfoCapType ? VfioCapabilityCodec.CapTypeSize : 0;
