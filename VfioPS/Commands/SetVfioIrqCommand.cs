@@ -25,11 +25,13 @@ public sealed class SetVfioIrqCommand : VfioCmdletBase
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(VfioDeviceCompleter))]
     [ValidateNotNullOrEmpty]
+    [VfioDeviceArgumentTransformation]
     public VfioDeviceArgument[] Device { get; set; } = Array.Empty<VfioDeviceArgument>();
 
     /// <summary>The IRQ index: a number, or INTx, MSI, MSI-X (MSIX), ERR, REQ.</summary>
     [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(IrqIndexCompleter))]
+    [VfioIrqIndexArgumentTransformation]
     public VfioIrqIndexArgument Index { get; set; } = new(0);
 
     /// <summary>Eventfds to bind, one per vector from -Start (ACTION_TRIGGER|DATA_EVENTFD); -1 de-assigns. With -Unmask: the INTx resample eventfd.</summary>
@@ -120,9 +122,15 @@ public sealed class SetVfioIrqCommand : VfioCmdletBase
     {
         uint index = info.Index;
         // A closed eventfd object's number may already belong to another file: never send it.
-        foreach (var closed in (EventFd ?? Array.Empty<VfioEventFdArgument>()).Where(e => e.EventFd is { IsClosed: true }))
-            throw new VfioException("VfioEventFdClosed", VfioErrorKind.InvalidOperation,
-                $"eventfd {closed.Fd} has been closed; create a new one with New-VfioEventFd.", info.Device);
+        if (EventFd is not null)
+        {
+            foreach (var closed in EventFd)
+            {
+                if (closed.EventFd is { IsClosed: true })
+                    throw new VfioException("VfioEventFdClosed", VfioErrorKind.InvalidOperation,
+                        $"eventfd {closed.Fd} has been closed; create a new one with New-VfioEventFd.", info.Device);
+            }
+        }
         switch (ParameterSetName)
         {
             case EventFdSet:

@@ -143,6 +143,8 @@ public abstract class VfioCmdletBase : PSCmdlet
     private IEnumerable<uint> SelectIndexes(VfioDevice device, VfioIrqIndexArgument[]? indexes)
     {
         if (indexes is null) return IrqInfoReader.AllIndexes(device);
+        // Usually one index: no set for it. Several are read once each, in index order.
+        if (indexes.Length == 1) return ResolveIndex(indexes[0], device) is uint only ? new[] { only } : Array.Empty<uint>();
         var selected = new SortedSet<uint>();
         foreach (var argument in indexes)
         {
