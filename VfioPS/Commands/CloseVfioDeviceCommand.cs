@@ -10,6 +10,7 @@ public sealed class CloseVfioDeviceCommand : VfioCmdletBase
     /// <summary>The devices to close (objects or names of open devices).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [VfioDeviceArgumentTransformation]
     public VfioDeviceArgument[] Device { get; set; } = Array.Empty<VfioDeviceArgument>();
 
     protected override void ProcessRecord()

@@ -14,12 +14,14 @@ public sealed class GetVfioIrqInfoCommand : VfioCmdletBase
     [Alias("Address")]
     [ArgumentCompleter(typeof(VfioDeviceCompleter))]
     [ValidateNotNullOrEmpty]
+    [VfioDeviceArgumentTransformation]
     public VfioDeviceArgument[] Device { get; set; } = Array.Empty<VfioDeviceArgument>();
 
     /// <summary>The indexes to read (numbers or INTx, MSI, MSI-X, ERR, REQ); all of them when omitted.</summary>
     [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(IrqIndexCompleter))]
     [ValidateNotNullOrEmpty]
+    [VfioIrqIndexArgumentTransformation(Many = true)]
     public VfioIrqIndexArgument[]? Index { get; set; }
 
     protected override void ProcessRecord() => ReadIrqs(Device, Index, result => WriteObject(result.Info));

@@ -55,7 +55,7 @@ public sealed class NewVfioMockDeviceCommand : VfioCmdletBase
         {
             var device = open();
             RunspaceResources.Track(this, device);
-            WriteVerbose($"Opened {device.Name} from the {device.Profile} profile: {device.NumIrqs} IRQ indexes.");
+            if (VerboseShown) WriteVerbose($"Opened {device.Name} from the {device.Profile} profile: {device.NumIrqs} IRQ indexes.");
             WriteObject(device);
         }
         catch (VfioException e)

@@ -18,11 +18,13 @@ public sealed class SendVfioMockInterruptCommand : VfioCmdletBase
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(VfioDeviceCompleter))]
     [ValidateNotNullOrEmpty]
+    [VfioDeviceArgumentTransformation]
     public VfioDeviceArgument[] Device { get; set; } = Array.Empty<VfioDeviceArgument>();
 
     /// <summary>The IRQ index to raise (a number or INTx, MSI, MSI-X, ERR, REQ).</summary>
     [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true, ParameterSetName = RaiseSet)]
     [ArgumentCompleter(typeof(IrqIndexCompleter))]
+    [VfioIrqIndexArgumentTransformation]
     public VfioIrqIndexArgument Index { get; set; } = new(0);
 
     /// <summary>The vector within the index (default 0).</summary>

@@ -25,11 +25,13 @@ public sealed class SetVfioIrqCommand : VfioCmdletBase
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(VfioDeviceCompleter))]
     [ValidateNotNullOrEmpty]
+    [VfioDeviceArgumentTransformation]
     public VfioDeviceArgument[] Device { get; set; } = Array.Empty<VfioDeviceArgument>();
 
     /// <summary>The IRQ index: a number, or INTx, MSI, MSI-X (MSIX), ERR, REQ.</summary>
     [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(IrqIndexCompleter))]
+    [VfioIrqIndexArgumentTransformation]
     public VfioIrqIndexArgument Index { get; set; } = new(0);
 
     /// <summary>Eventfds to bind, one per vector from -Start (ACTION_TRIGGER|DATA_EVENTFD); -1 de-assigns. With -Unmask: the INTx resample eventfd.</summary>
@@ -94,7 +96,7 @@ public sealed class SetVfioIrqCommand : VfioCmdletBase
 
                 if (Disable && !device.IrqRecord.IsEnabled(index))
                 {
-                    WriteVerbose($"{target} is not enabled (per this session's record); nothing was sent.");
+                    if (VerboseShown) WriteVerbose($"{target} is not enabled (per this session's record); nothing was sent.");
                     if (PassThru) WriteObject(device.IrqRecord.Snapshot(device.Name, index, info.Name));
                     continue;
                 }
@@ -105,8 +107,8 @@ public sealed class SetVfioIrqCommand : VfioCmdletBase
                 if (request.DataType == VfioIrqSetFlags.DataEventFd && request.Action == VfioIrqSetFlags.ActionTrigger)
                     RecordBindings(device, index, request);
                 else if (Disable)
-                    foreach (var e in RunspaceEventFds(device, index)) e.Unbind();
-                WriteVerbose($"{target}: {request.Describe()} accepted.");
+                    device.EventFdBindings.UnbindIndex(device, index);
+                if (VerboseShown) WriteVerbose($"{target}: {request.Describe()} accepted.");
                 if (PassThru) WriteObject(device.IrqRecord.Snapshot(device.Name, index, info.Name));
             }
             catch (VfioException e)
@@ -120,9 +122,15 @@ public sealed class SetVfioIrqCommand : VfioCmdletBase
     {
         uint index = info.Index;
         // A closed eventfd object's number may already belong to another file: never send it.
-        foreach (var closed in (EventFd ?? Array.Empty<VfioEventFdArgument>()).Where(e => e.EventFd is { IsClosed: true }))
-            throw new VfioException("VfioEventFdClosed", VfioErrorKind.InvalidOperation,
-                $"eventfd {closed.Fd} has been closed; create a new one with New-VfioEventFd.", info.Device);
+        if (EventFd is not null)
+        {
+            foreach (var closed in EventFd)
+            {
+                if (closed.EventFd is { IsClosed: true })
+                    throw new VfioException("VfioEventFdClosed", VfioErrorKind.InvalidOperation,
+                        $"eventfd {closed.Fd} has been closed; create a new one with New-VfioEventFd.", info.Device);
+            }
+        }
         switch (ParameterSetName)
         {
             case EventFdSet:
@@ -153,24 +161,20 @@ public sealed class SetVfioIrqCommand : VfioCmdletBase
         }
     }
 
-    /// <summary>Marks the eventfd objects with the vector they now serve, so Wait-VfioEventFd can say which fired.</summary>
+    /// <summary>
+    /// Marks the eventfd objects with the vector they now serve, so Wait-VfioEventFd can say which fired. An fd given
+    /// as a number finds its object among the runspace's eventfds by number; the objects that served these vectors
+    /// before are found through the device, by vector. Neither looks at the other eventfds the runspace owns.
+    /// </summary>
     private void RecordBindings(VfioDevice device, uint index, IrqSetRequest request)
     {
-        // One look at the runspace's eventfds for the whole call: a 2048-vector bind must not rescan them per vector.
-        var owned = RunspaceResources.EventFds();
-        uint end = request.Start + (uint)EventFd!.Length;
-        foreach (var e in owned.Where(e => e.Device == device.Name && e.Index == index && e.Vector >= request.Start && e.Vector < end))
-            e.Unbind();
-        var byFd = new System.Collections.Generic.Dictionary<int, VfioEventFd>();
-        foreach (var e in owned) byFd.TryAdd(e.Fd, e);
-        for (int i = 0; i < EventFd.Length; i++)
+        var targets = new VfioEventFd?[EventFd!.Length];
+        for (int i = 0; i < targets.Length; i++)
         {
-            if (EventFd[i].Fd < 0) continue;
-            var target = EventFd[i].EventFd ?? (byFd.TryGetValue(EventFd[i].Fd, out var known) ? known : null);
-            target?.Bind(device, index, request.Start + (uint)i);
+            var argument = EventFd[i];
+            if (argument.Fd < 0) continue;
+            targets[i] = argument.EventFd ?? RunspaceResources.FindEventFd(argument.Fd);
         }
+        device.EventFdBindings.Bind(device, index, request.Start, targets);
     }
-
-    private static System.Collections.Generic.IEnumerable<VfioEventFd> RunspaceEventFds(VfioDevice device, uint index)
-        => RunspaceResources.EventFds().Where(e => e.Device == device.Name && e.Index == index);
 }

@@ -27,6 +27,28 @@ public abstract class VfioCmdletBase : PSCmdlet
         _ => ErrorCategory.NotSpecified,
     };
 
+    private bool? _verboseShown;
+
+    /// <summary>
+    /// Whether WriteVerbose shows anything in this call: -Verbose (or -Debug) given, else $VerbosePreference, as the
+    /// engine decides it. Messages are formatted only when it is true; formatting them for nothing cost Get-VfioIrqCapability
+    /// a string per index. Asked once per command, when the first message is due; true when the preference cannot be read.
+    /// </summary>
+    protected bool VerboseShown => _verboseShown ??= ReadVerbosePreference();
+
+    private bool ReadVerbosePreference()
+    {
+        var bound = MyInvocation.BoundParameters;
+        if (bound.TryGetValue("Verbose", out object? verbose)) return LanguagePrimitives.IsTrue(verbose);
+        if (bound.TryGetValue("Debug", out object? debug) && LanguagePrimitives.IsTrue(debug)) return true;
+        object? preference = GetVariableValue("VerbosePreference");
+        if (preference is PSObject wrapped) preference = wrapped.BaseObject;
+        if (preference is ActionPreference action) return action is not (ActionPreference.SilentlyContinue or ActionPreference.Ignore);
+        if (preference is string text && Enum.TryParse(text, ignoreCase: true, out ActionPreference parsed))
+            return parsed is not (ActionPreference.SilentlyContinue or ActionPreference.Ignore);
+        return true;
+    }
+
     internal static ErrorRecord ToErrorRecord(VfioException e) => new(e, e.ErrorId, CategoryOf(e.Kind), e.Target);
 
     /// <summary>A non-terminating error for one pipeline item.</summary>
@@ -100,7 +122,7 @@ public abstract class VfioCmdletBase : PSCmdlet
                         WriteVfioError(e);
                         continue;
                     }
-                    if (!result.Info.Supported)
+                    if (!result.Info.Supported && VerboseShown)
                         WriteVerbose($"{device.Name}: IRQ index {index} ({result.Info.Name}) is not supported: {result.Info.UnsupportedReason}.");
                     emit(result);
                     if (result.Fault is not null) WriteChainFault(device.Name, index, result.Fault);
@@ -121,6 +143,8 @@ public abstract class VfioCmdletBase : PSCmdlet
     private IEnumerable<uint> SelectIndexes(VfioDevice device, VfioIrqIndexArgument[]? indexes)
     {
         if (indexes is null) return IrqInfoReader.AllIndexes(device);
+        // Usually one index: no set for it. Several are read once each, in index order.
+        if (indexes.Length == 1) return ResolveIndex(indexes[0], device) is uint only ? new[] { only } : Array.Empty<uint>();
         var selected = new SortedSet<uint>();
         foreach (var argument in indexes)
         {

@@ -19,6 +19,8 @@ namespace VfioPS.Commands;
 public sealed class WaitVfioEventFdCommand : VfioCmdletBase, IDisposable
 {
     private readonly List<VfioEventFd> _eventFds = new();
+    // Duplicates are dropped by a set, so piping n eventfds costs n lookups rather than n*n/2 comparisons.
+    private readonly HashSet<VfioEventFd> _seen = new(ReferenceEqualityComparer.Instance);
     private readonly EventFdWaiter _waiter = new();
 
     /// <summary>The eventfds to wait on.</summary>
@@ -50,7 +52,7 @@ public sealed class WaitVfioEventFdCommand : VfioCmdletBase, IDisposable
                     "VfioEventFdClosed", ErrorCategory.InvalidOperation, e));
                 continue;
             }
-            if (!_eventFds.Contains(e)) _eventFds.Add(e);
+            if (_seen.Add(e)) _eventFds.Add(e);
         }
     }
 

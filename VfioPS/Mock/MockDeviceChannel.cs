@@ -39,27 +39,27 @@ public sealed class MockDeviceChannel : IVfioDeviceChannel
             // A closed fd: what ioctl(2) says for any request on it.
             if (_closed) return IoctlResult.Fail(Errno.EBADF);
 
-            if (request == VfioIoctl.DeviceGetInfo) return WithArgsz(argument, GetInfo);
-            if (request == VfioIoctl.DeviceGetIrqInfo) return WithArgsz(argument, GetIrqInfo);
-            if (request == VfioIoctl.DeviceSetIrqs) return WithArgsz(argument, (arg, _) => _irqs.SetIrqs(arg));
+            bool getInfo = request == VfioIoctl.DeviceGetInfo, getIrqInfo = request == VfioIoctl.DeviceGetIrqInfo, setIrqs = request == VfioIoctl.DeviceSetIrqs;
             // vfio_pci_core_ioctl's default case. Regions and reset are not modelled yet.
-            return IoctlResult.Fail(Errno.ENOTTY);
+            if (!(getInfo || getIrqInfo || setIrqs)) return IoctlResult.Fail(Errno.ENOTTY);
+            if (!TryReadArgsz(argument, out uint argsz)) return IoctlResult.Fail(Errno.EFAULT);
+            if (getInfo) return GetInfo(argument, argsz);
+            if (getIrqInfo) return GetIrqInfo(argument, argsz);
+            return _irqs.SetIrqs(argument);
         }
     }
 
     /// <summary>
     /// The channel's guard for argsz-carrying ioctls: the mock may touch only the buffer it was given, so a buffer
-    /// that cannot hold argsz, or an argsz that claims more than the buffer, is a fault, as a kernel copy to or
-    /// from a too-short user buffer would be.
+    /// that cannot hold argsz, or an argsz that claims more than the buffer, is a fault (EFAULT), as a kernel copy to
+    /// or from a too-short user buffer would be.
     /// </summary>
-    private delegate IoctlResult ArgszHandler(Span<byte> argument, uint argsz);
-
-    private static IoctlResult WithArgsz(Span<byte> argument, ArgszHandler handler)
+    private static bool TryReadArgsz(Span<byte> argument, out uint argsz)
     {
-        if (argument.Length < sizeof(uint)) return IoctlResult.Fail(Errno.EFAULT);
-        uint argsz = BinaryPrimitives.ReadUInt32LittleEndian(argument);
-        if (argsz > (uint)argument.Length) return IoctlResult.Fail(Errno.EFAULT);
-        return handler(argument, argsz);
+        argsz = 0;
+        if (argument.Length < sizeof(uint)) return false;
+        argsz = BinaryPrimitives.ReadUInt32LittleEndian(argument);
+        return argsz <= (uint)argument.Length;
     }
 
     /// <summary>

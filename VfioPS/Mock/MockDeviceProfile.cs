@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Frozen;
 using System.Collections.Generic;
 using VfioPS.Abi;
 
@@ -18,7 +19,10 @@ public sealed record MockCapabilityImage(uint CapOffset, byte[] Tail)
 /// <param name="PlatformVectors">For MSI/MSI-X: how many vectors the "platform" can allocate; asking for more gets the positive partial-allocation answer.</param>
 public sealed record MockIrqProfile(uint Index, Errno Refusal, VfioIrqFlags Flags, uint Count, MockCapabilityImage? Capabilities, uint? PlatformVectors = null);
 
-/// <summary>A mock device as a profile describes it. Flags are stored exactly as the kernel answers them.</summary>
+/// <summary>
+/// A mock device as a profile describes it. Flags are stored exactly as the kernel answers them. Immutable (the
+/// capability tails are only ever copied from), so one parsed built-in profile serves every device opened from it.
+/// </summary>
 public sealed class MockDeviceProfile
 {
     public MockDeviceProfile(string name, string? description, string source, VfioDeviceFlags deviceFlags, uint numRegions, uint numIrqs,
@@ -30,7 +34,7 @@ public sealed class MockDeviceProfile
         DeviceFlags = deviceFlags;
         NumRegions = numRegions;
         NumIrqs = numIrqs;
-        Irqs = irqs;
+        Irqs = irqs.ToFrozenDictionary();
     }
 
     public string Name { get; }

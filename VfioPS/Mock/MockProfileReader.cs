@@ -40,7 +40,17 @@ public static class MockProfileReader
         return reader.ReadToEnd();
     }
 
-    public static MockDeviceProfile LoadBuiltIn(string name) => Parse(BuiltInJson(name), BuiltInSource + ":" + name);
+    // Parsed once per process: a profile is immutable, so every device of that profile shares one instance.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, MockDeviceProfile> s_builtIn = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>A built-in profile, parsed on first use and shared after that; names are matched in any case.</summary>
+    public static MockDeviceProfile LoadBuiltIn(string name)
+    {
+        if (name is not null && s_builtIn.TryGetValue(name, out var profile)) return profile;
+        string json = BuiltInJson(name!);
+        string canonical = BuiltInNames.First(n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase));
+        return s_builtIn.GetOrAdd(canonical, _ => Parse(json, BuiltInSource + ":" + canonical));
+    }
 
     public static MockDeviceProfile LoadFile(string path)
     {

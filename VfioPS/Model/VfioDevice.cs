@@ -70,29 +70,63 @@ public sealed class VfioDevice : IDisposable
         }
     }
 
+    /// <summary>
+    /// The eventfd objects bound to this device's vectors (by index and vector), so rebinding or disabling an index
+    /// finds the objects to unmark by vector instead of scanning every eventfd the session owns.
+    /// </summary>
+    internal EventFdBindings EventFdBindings { get; } = new();
+
+    /// <summary>Raised once, after the device is closed, so whatever keeps track of it can forget it at once.</summary>
+    internal event Action<VfioDevice>? Closed;
+
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         VfioDeviceRegistry.Unregister(this);
         _channel.Dispose();
         IrqRecord.Clear();
+        EventFdBindings.Clear();
+        Closed?.Invoke(this);
     }
 
     /// <summary>Counts the ioctls that pass, so scripts and tests can see how many calls an operation made.</summary>
     private sealed class CountingChannel : IVfioDeviceChannel
     {
+        // The device requests VfioPS sends, each with a counter of its own: counting is one interlocked add on every
+        // ioctl, with no name lookup. Other numbers (none today) go to a dictionary by name.
+        private static readonly uint[] s_known =
+        {
+            VfioIoctl.DeviceGetInfo, VfioIoctl.DeviceGetRegionInfo, VfioIoctl.DeviceGetIrqInfo, VfioIoctl.DeviceSetIrqs,
+            VfioIoctl.DeviceReset, VfioIoctl.DeviceBindIommufd,
+        };
+
         private readonly IVfioDeviceChannel _inner;
-        private readonly ConcurrentDictionary<string, long> _counts = new();
+        private readonly long[] _known = new long[s_known.Length];
+        private readonly ConcurrentDictionary<string, long> _other = new();
 
         public CountingChannel(IVfioDeviceChannel inner) => _inner = inner;
 
-        public IReadOnlyDictionary<string, long> Counts => _counts.OrderBy(p => p.Key, StringComparer.Ordinal).ToDictionary(p => p.Key, p => p.Value);
+        public IReadOnlyDictionary<string, long> Counts
+        {
+            get
+            {
+                var counts = new Dictionary<string, long>(_other);
+                for (int i = 0; i < s_known.Length; i++)
+                {
+                    long n = Volatile.Read(ref _known[i]);
+                    if (n > 0) counts[VfioIoctl.DeviceRequestName(s_known[i])] = n;
+                }
+                return counts.OrderBy(p => p.Key, StringComparer.Ordinal).ToDictionary(p => p.Key, p => p.Value);
+            }
+        }
 
         public string Kind => _inner.Kind;
 
         public IoctlResult Ioctl(uint request, Span<byte> argument)
         {
-            _counts.AddOrUpdate(VfioIoctl.DeviceRequestName(request), 1, (_, n) => n + 1);
+            int slot = Array.IndexOf(s_known, request);
+            if (slot >= 0) Interlocked.Increment(ref _known[slot]);
+            else _other.AddOrUpdate(VfioIoctl.DeviceRequestName(request), 1, (_, n) => n + 1);
             return _inner.Ioctl(request, argument);
         }
 

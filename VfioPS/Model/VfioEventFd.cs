@@ -43,6 +43,12 @@ public sealed class VfioEventFd : IDisposable
 
     internal void Unbind() => _boundDevice = null;
 
+    /// <summary>Drops the binding only if it is still this one: the eventfd may have been bound elsewhere since.</summary>
+    internal void UnbindIfBoundTo(VfioDevice device, uint index, uint vector)
+    {
+        if (ReferenceEquals(_boundDevice, device) && _boundIndex == index && _boundVector == vector) _boundDevice = null;
+    }
+
     /// <summary>Reads and resets the counter: how many signals arrived since the last read (0 if none).</summary>
     public ulong Read()
     {
@@ -65,7 +71,17 @@ public sealed class VfioEventFd : IDisposable
             throw new VfioException("VfioEventFdClosed", VfioErrorKind.InvalidOperation, $"The eventfd {Fd} has been closed.", this);
     }
 
-    public void Dispose() => Handle.Dispose();
+    /// <summary>Raised once, after the fd is closed, so whatever keeps track of the eventfd can forget it at once.</summary>
+    internal event Action<VfioEventFd>? Closed;
+
+    private int _disposed;
+
+    public void Dispose()
+    {
+        if (System.Threading.Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        Handle.Dispose();
+        Closed?.Invoke(this);
+    }
 
     public override string ToString() => "eventfd " + Fd;
 }

@@ -12,12 +12,21 @@ public sealed class SafeFileDescriptorHandle : SafeHandle
 {
     public SafeFileDescriptorHandle(int fd, bool ownsHandle = true) : base(new IntPtr(-1), ownsHandle) => SetHandle(new IntPtr(fd));
 
+    /// <summary>Set for eventfds the module created: the number leaves <see cref="KnownEventFds"/> before it is closed.</summary>
+    internal bool IsKnownEventFd { get; init; }
+
     public override bool IsInvalid => handle.ToInt64() < 0;
 
     /// <summary>The fd number while the handle is open.</summary>
     public int Fd => (int)handle.ToInt64();
 
-    protected override bool ReleaseHandle() => close((int)handle.ToInt64()) == 0;
+    protected override bool ReleaseHandle()
+    {
+        int fd = (int)handle.ToInt64();
+        // Before close: once closed, the number may name another file at once.
+        if (IsKnownEventFd) KnownEventFds.Remove(fd);
+        return close(fd) == 0;
+    }
 }
 
 /// <summary>The few syscalls eventfds need, each returning the errno rather than throwing.</summary>
@@ -28,21 +37,25 @@ public static unsafe class FileDescriptors
     {
         int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (fd < 0) throw Failed("eventfd", (Errno)errno);
-        return new SafeFileDescriptorHandle(fd);
+        KnownEventFds.Add(fd);
+        return new SafeFileDescriptorHandle(fd) { IsKnownEventFd = true };
     }
 
     /// <summary>
     /// A reference of our own to the eventfd behind a caller's fd number, as eventfd_ctx_fdget gives the kernel:
-    /// EBADF for a number that is no open fd, EINVAL for an fd that is not an eventfd.
+    /// EBADF for a number that is no open fd, EINVAL for an fd that is not an eventfd. One of the module's own
+    /// eventfds is known without a look at /proc, when its registration is the same before and after the dup.
     /// </summary>
     public static Errno TryDupEventFd(int fd, out SafeFileDescriptorHandle? handle)
     {
         handle = null;
         if (fd < 0) return Errno.EBADF;
+        long stamp = KnownEventFds.StampOf(fd);
         int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
         if (copy < 0) return (Errno)errno;
         var owned = new SafeFileDescriptorHandle(copy);
-        if (!IsEventFd(copy))
+        bool known = stamp != 0 && KnownEventFds.StampOf(fd) == stamp;
+        if (!known && !IsEventFd(copy))
         {
             owned.Dispose();
             return Errno.EINVAL;
@@ -51,16 +64,29 @@ public static unsafe class FileDescriptors
         return Errno.None;
     }
 
-    /// <summary>Whether an fd is an eventfd: its /proc link names the anon inode "[eventfd]".</summary>
+    private static ReadOnlySpan<byte> EventFdLink => "anon_inode:[eventfd]"u8;
+
+    /// <summary>
+    /// Whether an fd is an eventfd: its /proc link names the anon inode "[eventfd]". One readlink(2) into stack
+    /// buffers: every anon-inode file shares one inode, so fstat cannot tell an eventfd from an epoll or a timerfd.
+    /// </summary>
     public static bool IsEventFd(int fd)
     {
-        try
+        if (fd < 0) return false;
+        Span<byte> path = stackalloc byte[32];
+        "/proc/self/fd/"u8.CopyTo(path);
+        int length = "/proc/self/fd/"u8.Length;
+        fd.TryFormat(path.Slice(length), out int digits, default, System.Globalization.CultureInfo.InvariantCulture);
+        length += digits;
+        path[length] = 0;
+        Span<byte> link = stackalloc byte[EventFdLink.Length + 1];
+        long n;
+        fixed (byte* p = path)
+        fixed (byte* l = link)
         {
-            var link = new FileInfo($"/proc/self/fd/{fd}").LinkTarget;
-            return link == "anon_inode:[eventfd]";
+            n = readlink(p, l, (size_t)(ulong)link.Length);
         }
-        catch (IOException) { return false; }
-        catch (UnauthorizedAccessException) { return false; }
+        return n == EventFdLink.Length && link.Slice(0, (int)n).SequenceEqual(EventFdLink);
     }
 
     /// <summary>Adds <paramref name="value"/> to the eventfd counter, as eventfd_signal does.</summary>

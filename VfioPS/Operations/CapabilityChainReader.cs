@@ -42,49 +42,62 @@ public static class CapabilityChainReader
     /// <param name="declaredSize">The size of a capability whose layout is known, by id; 0 when unknown.</param>
     public static ChainWalk Walk(ReadOnlySpan<byte> buffer, uint firstOffset, int infoSize, Func<ushort, int> declaredSize)
     {
-        var offsets = new List<uint>();
-        var headers = new List<VfioCapabilityHeader>();
         ChainFault? fault = null;
         long maxDepth = Math.Max(0, (buffer.Length - (long)infoSize) / VfioCapabilityCodec.HeaderSize);
+        // The walk's bookkeeping lives on the stack for the first 64 capabilities (real chains have a few); a longer
+        // chain moves it to arrays that double as it grows.
+        Span<uint> offsets = stackalloc uint[64];
+        Span<VfioCapabilityHeader> headers = stackalloc VfioCapabilityHeader[64];
+        int count = 0;
         uint offset = firstOffset;
         uint from = 0; // the offset whose next pointed here, for messages; 0 = cap_offset
 
         while (offset != 0)
         {
-            string source = from == 0 ? "cap_offset" : $"the next field of the capability at {from}";
             if (offset % 4 != 0)
-            { fault = new(ChainFaultKind.Misaligned, offset, $"{source} points at offset {offset}, which is not 4-byte aligned"); break; }
+            { fault = new(ChainFaultKind.Misaligned, offset, $"{Source(from)} points at offset {offset}, which is not 4-byte aligned"); break; }
             if (offset < infoSize)
-            { fault = new(ChainFaultKind.OverlapsInfo, offset, $"{source} points at offset {offset}, inside the {infoSize}-byte info struct"); break; }
+            { fault = new(ChainFaultKind.OverlapsInfo, offset, $"{Source(from)} points at offset {offset}, inside the {infoSize}-byte info struct"); break; }
             if ((long)offset + VfioCapabilityCodec.HeaderSize > buffer.Length)
-            { fault = new(ChainFaultKind.OutOfBounds, offset, $"{source} points at offset {offset}, but a capability header there would end past the {buffer.Length}-byte answer"); break; }
-            if (offsets.Contains(offset))
-            { fault = new(ChainFaultKind.Cycle, offset, $"{source} points back at offset {offset}: the chain has a cycle"); break; }
+            { fault = new(ChainFaultKind.OutOfBounds, offset, $"{Source(from)} points at offset {offset}, but a capability header there would end past the {buffer.Length}-byte answer"); break; }
+            if (offsets.Slice(0, count).Contains(offset))
+            { fault = new(ChainFaultKind.Cycle, offset, $"{Source(from)} points back at offset {offset}: the chain has a cycle"); break; }
             uint overlapped = 0;
             bool overlaps = false;
-            foreach (uint seen in offsets)
+            foreach (uint seen in offsets.Slice(0, count))
             {
                 if (offset < seen + VfioCapabilityCodec.HeaderSize && seen < offset + VfioCapabilityCodec.HeaderSize) { overlapped = seen; overlaps = true; break; }
             }
             if (overlaps)
-            { fault = new(ChainFaultKind.Overlap, offset, $"{source} points at offset {offset}, overlapping the capability header at {overlapped}"); break; }
-            if (offsets.Count >= maxDepth)
+            { fault = new(ChainFaultKind.Overlap, offset, $"{Source(from)} points at offset {offset}, overlapping the capability header at {overlapped}"); break; }
+            if (count >= maxDepth)
             { fault = new(ChainFaultKind.TooLong, offset, $"the chain is longer than {maxDepth} capabilities, more than the answer can hold"); break; }
 
             var header = VfioCapabilityCodec.DecodeHeader(buffer.Slice((int)offset));
-            offsets.Add(offset);
-            headers.Add(header);
+            if (count == offsets.Length)
+            {
+                var moreOffsets = new uint[count * 2];
+                var moreHeaders = new VfioCapabilityHeader[count * 2];
+                offsets.CopyTo(moreOffsets);
+                headers.CopyTo(moreHeaders);
+                offsets = moreOffsets;
+                headers = moreHeaders;
+            }
+            offsets[count] = offset;
+            headers[count] = header;
+            count++;
             from = offset;
             offset = header.Next;
         }
 
-        var capabilities = new List<RawCapability>(offsets.Count);
-        for (int i = 0; i < offsets.Count; i++)
+        var capabilities = new RawCapability[count];
+        int kept = 0;
+        for (int i = 0; i < count; i++)
         {
             uint start = offsets[i];
             // A capability's size is not in its header: it extends to the next capability in memory or the end.
             long end = buffer.Length;
-            foreach (uint other in offsets)
+            foreach (uint other in offsets.Slice(0, count))
                 if (other > start && other < end) end = other;
             long declared = declaredSize(headers[i].Id);
             if (declared > 0)
@@ -98,10 +111,14 @@ public static class CapabilityChainReader
                 }
                 end = start + declared;
             }
-            capabilities.Add(new RawCapability(start, headers[i], buffer.Slice((int)start, (int)(end - start)).ToArray()));
+            capabilities[kept++] = new RawCapability(start, headers[i], buffer.Slice((int)start, (int)(end - start)).ToArray());
         }
+        if (kept < count) Array.Resize(ref capabilities, kept);
         return new ChainWalk(capabilities, fault);
     }
+
+    /// <summary>What pointed at a faulty offset, for messages (made only when there is a fault to report).</summary>
+    private static string Source(uint from) => from == 0 ? "cap_offset" : $"the next field of the capability at {from}";
 
     /// <summary>Sizes of the IRQ-info capabilities the module decodes; 0 for unknown ids.</summary>
     public static int IrqCapabilitySize(ushort id) => id == VfioCapabilityCodec.IrqInfoCapType ? VfioCapabilityCodec.CapTypeSize : 0;

@@ -6,12 +6,15 @@ using VfioPS.Native;
 namespace VfioPS.Operations;
 
 /// <summary>
-/// Waits on eventfds with poll(2). A private stop eventfd is part of every poll, so <see cref="Cancel"/> (Ctrl+C in
-/// a cmdlet) ends a wait at once rather than at the next timeout slice.
+/// Waits on eventfds with poll(2). A private stop eventfd is part of every poll that may block, so <see cref="Cancel"/>
+/// (Ctrl+C in a cmdlet) ends a wait at once rather than at the next timeout slice. It is made on the first wait that
+/// finds nothing ready: a wait for what already fired (a loopback's) costs no eventfd of its own.
 /// </summary>
 public sealed class EventFdWaiter : IDisposable
 {
-    private readonly SafeFileDescriptorHandle _stop = FileDescriptors.CreateEventFd();
+    private readonly object _gate = new();
+    private SafeFileDescriptorHandle? _stop;
+    private bool _disposed;
     private volatile bool _cancelled;
 
     public bool IsCancelled => _cancelled;
@@ -19,7 +22,22 @@ public sealed class EventFdWaiter : IDisposable
     public void Cancel()
     {
         _cancelled = true;
-        if (!_stop.IsClosed) FileDescriptors.Signal(_stop);
+        // A wait that has no stop eventfd yet sees the flag after making one, before it blocks.
+        lock (_gate)
+        {
+            if (_stop is { IsClosed: false } stop) FileDescriptors.Signal(stop);
+        }
+    }
+
+    /// <summary>The stop eventfd, made on first need.</summary>
+    private int StopFd()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _stop ??= FileDescriptors.CreateEventFd();
+            return _stop.Fd;
+        }
     }
 
     /// <summary>
@@ -38,7 +56,8 @@ public sealed class EventFdWaiter : IDisposable
         var added = new bool[eventFds.Count];
         try
         {
-            fds[0] = _stop.Fd;
+            // poll(2) skips a negative fd: until the stop eventfd exists, slot 0 is -1 and the poll does not block.
+            fds[0] = _stop?.Fd ?? -1;
             for (int i = 0; i < eventFds.Count; i++)
             {
                 eventFds[i].Handle.DangerousAddRef(ref added[i]);
@@ -53,6 +72,7 @@ public sealed class EventFdWaiter : IDisposable
                     if (left < TimeSpan.Zero) left = TimeSpan.Zero;
                     waitMs = (int)Math.Min(int.MaxValue, Math.Ceiling(left.TotalMilliseconds));
                 }
+                if (fds[0] < 0) waitMs = 0; // a first look without the stop eventfd must not block
                 int n = FileDescriptors.PollReadable(fds, ready, waitMs);
                 if (n > 0 && !ready[0])
                 {
@@ -65,6 +85,12 @@ public sealed class EventFdWaiter : IDisposable
                     }
                     if (fired.Count > 0) return fired;
                 }
+                if (fds[0] < 0)
+                {
+                    // Nothing was ready at the first look: from now on the poll blocks, so Cancel needs the stop eventfd.
+                    fds[0] = StopFd();
+                    continue;
+                }
                 if (timeout is TimeSpan limit && clock.Elapsed >= limit) return fired;
             }
             return fired;
@@ -76,5 +102,12 @@ public sealed class EventFdWaiter : IDisposable
         }
     }
 
-    public void Dispose() => _stop.Dispose();
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _disposed = true;
+            _stop?.Dispose();
+        }
+    }
 }

@@ -21,9 +21,13 @@ public static class IrqIndexNames
         return "Index" + index.ToString(CultureInfo.InvariantCulture);
     }
 
+    // The one device-specific name a known device has: made once, not per read.
+    private const string GfxDisplay = "GFX/DISPLAY";
+
     /// <summary>GFX/DISPLAY for the seed's VFIO_IRQ_TYPE_GFX/VFIO_IRQ_SUBTYPE_GFX_DISPLAY_IRQ; Type{t}/Subtype{s} otherwise.</summary>
     public static string TypeName(uint type, uint subtype)
     {
+        if (type == VfioCapabilityCodec.IrqTypeGfx && subtype == VfioCapabilityCodec.IrqSubtypeGfxDisplayIrq) return GfxDisplay;
         string typeText = type == VfioCapabilityCodec.IrqTypeGfx ? "GFX" : "Type" + type.ToString(CultureInfo.InvariantCulture);
         string subtypeText = type == VfioCapabilityCodec.IrqTypeGfx && subtype == VfioCapabilityCodec.IrqSubtypeGfxDisplayIrq
             ? "DISPLAY"

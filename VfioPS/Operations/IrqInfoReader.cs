@@ -28,6 +28,26 @@ public static class IrqInfoReader
             yield return index;
     }
 
+    // The only errno read as "refused": one text for every refused index, made once.
+    private static readonly string RefusedReason = $"the device answered {ErrnoText.Format(Errno.EINVAL)}";
+
+    /// <summary>GET_IRQ_INFO for one index: argsz and index in, the caps flag read back from flags.</summary>
+    private readonly struct IrqInfoRequest : IInfoRequest
+    {
+        private readonly uint _index;
+        private readonly string _device;
+
+        public IrqInfoRequest(uint index, string device)
+        {
+            _index = index;
+            _device = device;
+        }
+
+        public void Encode(Span<byte> buffer, uint argsz) => VfioIrqInfoCodec.EncodeRequest(buffer, argsz, _index);
+        public bool HasCaps(ReadOnlySpan<byte> answer) => (VfioIrqInfoCodec.Decode(answer).Flags & VfioIrqFlags.Caps) != 0;
+        public string Describe() => $"VFIO_DEVICE_GET_IRQ_INFO for index {_index} of '{_device}'";
+    }
+
     public static IrqInfoResult Read(VfioDevice device, uint index)
     {
         if (index >= device.NumIrqs)
@@ -36,29 +56,28 @@ public static class IrqInfoReader
                 device.Name);
 
         var channel = device.OpenChannel;
-        string what = $"VFIO_DEVICE_GET_IRQ_INFO for index {index} of '{device.Name}'";
-        var answer = InfoQuery.Negotiate(channel, VfioIoctl.DeviceGetIrqInfo, InitialArgsz,
-            (buffer, argsz) => VfioIrqInfoCodec.EncodeRequest(buffer, argsz, index),
-            buffer => (VfioIrqInfoCodec.Decode(buffer).Flags & VfioIrqFlags.Caps) != 0,
-            what, device.Name);
+        // The first answer fits on the stack; only a chain that does not fit in 20 bytes costs a heap buffer.
+        Span<byte> first = stackalloc byte[InitialArgsz];
+        var query = new IrqInfoRequest(index, device.Name);
+        Span<byte> answer = InfoQuery.Negotiate(channel, VfioIoctl.DeviceGetIrqInfo, first, ref query, device.Name, out var result, out _);
 
         bool isPci = (device.Flags & VfioDeviceFlags.Pci) != 0;
-        if (answer.Result.IsError)
+        if (result.IsError)
         {
             // An index below num_irqs that the device refuses (ERR on conventional PCI, the indexes an mdev does
             // not implement) is a fact about the device, not a failure of the call.
-            if (answer.Result.Errno == Errno.EINVAL)
+            if (result.Errno == Errno.EINVAL)
             {
                 var refused = new VfioIrqInfo(device.Name, index, IrqIndexNames.For(index, isPci, null, null), 0, VfioIrqFlags.None,
                     IsDeviceSpecific(index), null, null, Array.Empty<VfioIrqCapability>(), supported: false,
-                    unsupportedReason: $"the device answered {ErrnoText.Format(answer.Result.Errno)}");
+                    unsupportedReason: RefusedReason);
                 return new IrqInfoResult(refused, null);
             }
-            throw VfioException.FromIoctl("VfioGetIrqInfoFailed", what, answer.Result.Errno, device.Name);
+            throw VfioException.FromIoctl("VfioGetIrqInfoFailed", query.Describe(), result.Errno, device.Name);
         }
 
-        var data = VfioIrqInfoCodec.Decode(answer.Buffer);
-        var capabilities = new List<VfioIrqCapability>();
+        var data = VfioIrqInfoCodec.Decode(answer);
+        VfioIrqCapability[] capabilities = Array.Empty<VfioIrqCapability>();
         ChainFault? fault = null;
         uint? type = null, subtype = null;
         if ((data.Flags & VfioIrqFlags.Caps) != 0)
@@ -67,14 +86,16 @@ public static class IrqInfoReader
             if (capOffset == 0)
             {
                 fault = new ChainFault(ChainFaultKind.MissingChain, 0,
-                    $"the caps flag is set but cap_offset is 0 in a {answer.Buffer.Length}-byte answer that the device did not ask to enlarge");
+                    $"the caps flag is set but cap_offset is 0 in a {answer.Length}-byte answer that the device did not ask to enlarge");
             }
             else
             {
-                var walk = CapabilityChainReader.Walk(answer.Buffer, capOffset, VfioIrqInfoCodec.ExtendedSize, CapabilityChainReader.IrqCapabilitySize);
+                var walk = CapabilityChainReader.Walk(answer, capOffset, VfioIrqInfoCodec.ExtendedSize, CapabilityChainReader.IrqCapabilitySize);
                 fault = walk.Fault;
-                foreach (var raw in walk.Capabilities)
+                capabilities = new VfioIrqCapability[walk.Capabilities.Count];
+                for (int i = 0; i < capabilities.Length; i++)
                 {
+                    var raw = walk.Capabilities[i];
                     uint? capType = null, capSubtype = null;
                     if (raw.Header.Id == VfioCapabilityCodec.IrqInfoCapType)
                     {
@@ -83,14 +104,14 @@ public static class IrqInfoReader
                         capSubtype = decoded.Subtype;
                         if (type is null) { type = capType; subtype = capSubtype; }
                     }
-                    capabilities.Add(new VfioIrqCapability(device.Name, index, raw.Header.Id, raw.Header.Version, raw.Offset,
-                        raw.Header.Next, capType, capSubtype, raw.Data));
+                    capabilities[i] = new VfioIrqCapability(device.Name, index, raw.Header.Id, raw.Header.Version, raw.Offset,
+                        raw.Header.Next, capType, capSubtype, raw.Data);
                 }
             }
         }
 
         var info = new VfioIrqInfo(device.Name, index, IrqIndexNames.For(index, isPci, type, subtype), data.Count, data.Flags,
-            IsDeviceSpecific(index), type, subtype, capabilities.ToArray(), supported: true, unsupportedReason: null);
+            IsDeviceSpecific(index), type, subtype, capabilities, supported: true, unsupportedReason: null);
         return new IrqInfoResult(info, fault);
     }
 }

@@ -41,33 +41,42 @@ public static class IrqSetter
     /// <summary>The checks of vfio_set_irqs_validate_and_prepare that can be made from GET_IRQ_INFO, each with its own id.</summary>
     public static void Validate(VfioDevice device, VfioIrqInfo info, IrqSetRequest request)
     {
-        string where = $"IRQ index {request.Index} ({info.Name}) of '{device.Name}'";
+        // Messages name the index only when there is a refusal to word.
         if (!info.Supported)
             throw new VfioException("VfioIrqIndexUnsupported", VfioErrorKind.InvalidArgument,
-                $"{where} is not supported by the device ({info.UnsupportedReason}); VFIO_DEVICE_SET_IRQS on it would fail with EINVAL.", device.Name);
+                $"{Where(request.Index, info.Name, device.Name)} is not supported by the device ({info.UnsupportedReason}); VFIO_DEVICE_SET_IRQS on it would fail with EINVAL.", device.Name);
         if (info.Count == 0)
             throw new VfioException("VfioIrqRangeInvalid", VfioErrorKind.InvalidArgument,
-                $"{where} has count 0 (the device does not implement it): every VFIO_DEVICE_SET_IRQS on it, even a disable, fails with EINVAL.", device.Name);
+                $"{Where(request.Index, info.Name, device.Name)} has count 0 (the device does not implement it): every VFIO_DEVICE_SET_IRQS on it, even a disable, fails with EINVAL.", device.Name);
         if (request.Start >= info.Count || (ulong)request.Start + request.Count > info.Count)
             throw new VfioException("VfioIrqRangeInvalid", VfioErrorKind.InvalidArgument,
-                $"{where} has vectors 0..{info.Count - 1}; start {request.Start} with count {request.Count} is outside them.", device.Name);
-        int payload = request.DataType switch
-        {
-            VfioIrqSetFlags.DataEventFd => request.EventFds?.Length ?? -1,
-            VfioIrqSetFlags.DataBool => request.Bools?.Length ?? -1,
-            _ => (int)request.Count,
-        };
+                $"{Where(request.Index, info.Name, device.Name)} has vectors 0..{info.Count - 1}; start {request.Start} with count {request.Count} is outside them.", device.Name);
+        int payload = PayloadOf(request);
         if (payload != request.Count)
             throw new VfioException("VfioIrqPayloadMismatch", VfioErrorKind.InvalidArgument,
-                $"{where}: count {request.Count} needs {request.Count} payload entries, but {Math.Max(payload, 0)} were given.", device.Name);
+                $"{Where(request.Index, info.Name, device.Name)}: count {request.Count} needs {request.Count} payload entries, but {Math.Max(payload, 0)} were given.", device.Name);
     }
+
+    private static int PayloadOf(IrqSetRequest request) => request.DataType switch
+    {
+        VfioIrqSetFlags.DataEventFd => request.EventFds?.Length ?? -1,
+        VfioIrqSetFlags.DataBool => request.Bools?.Length ?? -1,
+        _ => (int)request.Count,
+    };
+
+    private static string Where(uint index, string indexName, string device) => $"IRQ index {index} ({indexName}) of '{device}'";
 
     /// <summary>Sends the request in one ioctl and records the result; throws <see cref="VfioException"/> on refusal.</summary>
     public static void Apply(VfioDevice device, string indexName, IrqSetRequest request)
     {
         var buffer = request.Encode();
         var result = device.OpenChannel.Ioctl(VfioIoctl.DeviceSetIrqs, buffer);
-        string where = $"IRQ index {request.Index} ({indexName}) of '{device.Name}'";
+        if (result.ReturnValue == 0)
+        {
+            RecordSuccess(device, request);
+            return;
+        }
+        string where = Where(request.Index, indexName, device.Name);
         if (result.ReturnValue > 0)
         {
             // vfio_msi_enable: fewer vectors than asked; the kernel enabled nothing.
@@ -90,6 +99,7 @@ public static class IrqSetter
                 _ => VfioException.FromIoctl("VfioSetIrqsFailed", $"VFIO_DEVICE_SET_IRQS on {where}", result.Errno, device.Name),
             };
         }
+        // A return below -1 is no ioctl answer; recorded as before, as a success.
         RecordSuccess(device, request);
     }
 
