@@ -21,16 +21,24 @@ public sealed class ModuleSession : IDisposable
 {
     private readonly Runspace _runspace;
 
+    // Sessions of one process open, import and close one at a time. Tests open several at once on parallel threads,
+    // and a runspace opened while another opened or closed has been seen without its FileSystem drive "/" ("Cannot
+    // find drive. A drive with the name '/' does not exist.") on the first path it resolved.
+    private static readonly object s_lifecycle = new();
+
     public ModuleSession(string manifestPath, TextWriter output, TextWriter error, int width = 120, bool plainText = true)
     {
         ManifestPath = Path.GetFullPath(manifestPath);
         Host = new RunnerHost(output, error, width, plainText);
-        _runspace = RunspaceFactory.CreateRunspace(Host, InitialSessionState.CreateDefault2());
-        _runspace.Open();
-        using var ps = PowerShell.Create();
-        ps.Runspace = _runspace;
-        ps.AddCommand("Import-Module").AddParameter("Name", ManifestPath).AddParameter("ErrorAction", "Stop");
-        ps.Invoke();
+        lock (s_lifecycle)
+        {
+            _runspace = RunspaceFactory.CreateRunspace(Host, InitialSessionState.CreateDefault2());
+            _runspace.Open();
+            using var ps = PowerShell.Create();
+            ps.Runspace = _runspace;
+            ps.AddCommand("Import-Module").AddParameter("Name", ManifestPath).AddParameter("ErrorAction", "Stop");
+            ps.Invoke();
+        }
         if (plainText)
         {
             // Views rendered for logs, files and tests: no ANSI escape sequences.
@@ -100,7 +108,10 @@ public sealed class ModuleSession : IDisposable
         return errorList?.Count ?? 0;
     }
 
-    public void Dispose() => _runspace.Dispose();
+    public void Dispose()
+    {
+        lock (s_lifecycle) _runspace.Dispose();
+    }
 
     /// <summary>
     /// The built module's manifest: the newest output/VfioPS/&lt;version&gt;/VfioPS.psd1 above any of the start folders.
