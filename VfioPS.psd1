@@ -13,6 +13,8 @@
     CmdletsToExport      = @(
         'Close-VfioDevice'
         'Close-VfioEventFd'
+        'Disable-VfioDevice'
+        'Enable-VfioDevice'
         'Get-VfioDevice'
         'Get-VfioIrqCapability'
         'Get-VfioIrqInfo'

@@ -12,7 +12,7 @@ public sealed class FakeHostTree : IDisposable
     public FakeHostTree()
     {
         Root = Directory.CreateTempSubdirectory("vfiops-sysfs-").FullName;
-        Paths = new VfioHostPaths(Path.Combine(Root, "sys"), Path.Combine(Root, "dev"));
+        Paths = new VfioHostPaths(Path.Combine(Root, "sys"), Path.Combine(Root, "dev"), Path.Combine(Root, "etc"), Path.Combine(Root, "proc"));
         Directory.CreateDirectory(Paths.PciDevices);
         Directory.CreateDirectory(Path.Combine(Paths.SysfsRoot, "bus", "pci", "drivers"));
         Directory.CreateDirectory(Paths.VfioDir);
@@ -21,7 +21,8 @@ public sealed class FakeHostTree : IDisposable
     public string Root { get; }
     public VfioHostPaths Paths { get; }
 
-    public FakeHostTree Device(string address, string id, string cls, string? driver, int? group, bool groupNode = true, string? cdev = null)
+    public FakeHostTree Device(string address, string id, string cls, string? driver, int? group, bool groupNode = true, string? cdev = null,
+        string? driverOverride = null, bool secondaryBus = false)
     {
         string dir = Paths.PciDevice(address);
         Directory.CreateDirectory(dir);
@@ -29,6 +30,8 @@ public sealed class FakeHostTree : IDisposable
         File.WriteAllText(Path.Combine(dir, "vendor"), "0x" + vendor + "\n");
         File.WriteAllText(Path.Combine(dir, "device"), "0x" + device + "\n");
         File.WriteAllText(Path.Combine(dir, "class"), "0x" + cls + "\n");
+        File.WriteAllText(Path.Combine(dir, "driver_override"), (driverOverride ?? "(null)") + "\n");
+        if (secondaryBus) Directory.CreateDirectory(Path.Combine(dir, "pci_bus", "0000:" + address.Substring(5, 2)));
         if (driver is not null)
         {
             string driverDir = Path.Combine(Paths.SysfsRoot, "bus", "pci", "drivers", driver);
@@ -49,6 +52,17 @@ public sealed class FakeHostTree : IDisposable
             Directory.CreateDirectory(Path.Combine(Paths.VfioDir, "devices"));
             File.WriteAllText(Paths.Cdev(cdev), "");
         }
+        return this;
+    }
+
+    /// <summary>A process in the fake /proc that holds <paramref name="node"/> open (fd 5 links to it).</summary>
+    public FakeHostTree Holder(int pid, string comm, string commandLine, string node)
+    {
+        string dir = Path.Combine(Paths.ProcRoot, pid.ToString());
+        Directory.CreateDirectory(Path.Combine(dir, "fd"));
+        File.WriteAllText(Path.Combine(dir, "comm"), comm + "\n");
+        File.WriteAllText(Path.Combine(dir, "cmdline"), commandLine.Replace(' ', '\0') + "\0");
+        File.CreateSymbolicLink(Path.Combine(dir, "fd", "5"), node);
         return this;
     }
 

@@ -3,10 +3,35 @@
 # elsewhere, saying why. Each runs in a fresh runspace of this pwsh with only the built module imported, rendered at
 # 120 columns: a session of its own, as a user's, without a process start per example (that costs half a minute
 # under the lane's emulation; the mock examples in Help.Tests.ps1 each get a fresh process, where mock names start
-# at /1).
+# at /1). An example with -WhatIf runs in a fresh pwsh instead: "What if:" lines go to the host, which only a
+# process's console shows.
 BeforeAll {
     . (Join-Path $PSScriptRoot 'common.ps1')
     . (Join-Path $PSScriptRoot 'HelpPages.ps1')
+
+    function Invoke-VfioHelpExampleInProcess {
+        param([Parameter(Mandatory)][string] $Code)
+        $pwsh = Join-Path $PSHOME $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' })
+        $start = [System.Diagnostics.ProcessStartInfo]::new($pwsh)
+        $script = "`$PSStyle.OutputRendering = 'PlainText'; Import-Module '$VfioModulePath' -ErrorAction Stop; " +
+            "& { . ([scriptblock]::Create([System.IO.File]::ReadAllText('$($codePath = [System.IO.Path]::GetTempFileName(); $codePath)'))) } | Out-String -Width 120 | Write-Host -NoNewline"
+        [System.IO.File]::WriteAllText($codePath, $Code)
+        try {
+            foreach ($argument in '-NoProfile', '-NonInteractive', '-Command', $script) { $start.ArgumentList.Add($argument) }
+            $start.RedirectStandardOutput = $true
+            $start.RedirectStandardError = $true
+            $child = [System.Diagnostics.Process]::Start($start)
+            $errorTask = $child.StandardError.ReadToEndAsync()
+            $text = $child.StandardOutput.ReadToEnd()
+            $child.WaitForExit()
+            $errors = $errorTask.Result
+            if ($child.ExitCode -ne 0) { $errors = "exit $($child.ExitCode) $errors" }
+            [pscustomobject]@{ Text = $text; Errors = $errors.Trim() }
+        }
+        finally {
+            Remove-Item -LiteralPath $codePath -ErrorAction SilentlyContinue
+        }
+    }
 
     function Invoke-VfioHelpExampleInRunspace {
         param([Parameter(Mandatory)][string] $Code)
@@ -46,7 +71,7 @@ Describe '<Command> <Title>' -Tag 'RealDevice' -ForEach $realDeviceExamples {
             return
         }
         $Code | Should -Not -BeNullOrEmpty
-        $run = Invoke-VfioHelpExampleInRunspace -Code $Code
+        $run = if ($Code -match '-WhatIf\b') { Invoke-VfioHelpExampleInProcess -Code $Code } else { Invoke-VfioHelpExampleInRunspace -Code $Code }
         $run.Errors | Should -BeNullOrEmpty -Because 'an example must run without writing an error'
         $Output | Should -Not -BeNullOrEmpty -Because 'a real-device example shows the output captured in the lane'
         ConvertTo-VfioNormalizedOutput $run.Text | Should -BeExactly (ConvertTo-VfioNormalizedOutput $Output)

@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Language;
+using VfioPS.Kernel;
 using VfioPS.Mock;
 using VfioPS.Operations;
 
@@ -43,4 +44,16 @@ public sealed class MockProfileCompleter : IArgumentCompleter
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters)
         => IrqIndexCompleter.Complete(MockProfileReader.BuiltInNames.Select(n => (n, $"built-in mock profile {n}")), wordToComplete);
+}
+
+/// <summary>Completes -Address with the host's PCI addresses (from -SysfsRoot when it is given).</summary>
+public sealed class PciAddressCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var defaults = VfioHostPaths.Default;
+        var paths = fakeBoundParameters?["SysfsRoot"] is string sys ? defaults with { SysfsRoot = sys } : defaults;
+        return IrqIndexCompleter.Complete(PciDeviceEnumerator.Enumerate(paths).Select(d => (d.Address, $"{d.Address} ({d.Id}, {d.Driver ?? "no driver"})")), wordToComplete);
+    }
 }

@@ -22,6 +22,12 @@ public sealed class GetVfioDeviceCommand : VfioHostCmdletBase
     [ValidateNotNullOrEmpty]
     public string[]? Driver { get; set; }
 
+    /// <summary>Test hook: the /etc root where PersistentOverride looks for the udev rule and driverctl files (default /etc, or $env:VFIOPS_ETC_ROOT).</summary>
+    [Parameter(DontShow = true)]
+    public string? EtcRoot { get; set; }
+
+    protected override string? EtcRootParameter => EtcRoot;
+
     protected override void ProcessRecord()
     {
         var paths = HostPaths;

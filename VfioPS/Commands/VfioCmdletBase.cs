@@ -24,6 +24,7 @@ public abstract class VfioCmdletBase : PSCmdlet
         VfioErrorKind.LimitsExceeded => ErrorCategory.LimitsExceeded,
         VfioErrorKind.ProtocolError => ErrorCategory.ProtocolError,
         VfioErrorKind.DeviceError => ErrorCategory.DeviceError,
+        VfioErrorKind.NotInstalled => ErrorCategory.NotInstalled,
         _ => ErrorCategory.NotSpecified,
     };
 

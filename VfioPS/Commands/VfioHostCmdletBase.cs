@@ -14,13 +14,20 @@ public abstract class VfioHostCmdletBase : VfioCmdletBase
     [Parameter(DontShow = true)]
     public string? DevRoot { get; set; }
 
-    /// <summary>The roots in force: the parameters, else the environment, else /sys and /dev.</summary>
+    /// <summary>The /etc root a cmdlet with a hidden -EtcRoot was given; null for the default.</summary>
+    protected virtual string? EtcRootParameter => null;
+
+    /// <summary>The /proc root a cmdlet with a hidden -ProcRoot was given; null for the default.</summary>
+    protected virtual string? ProcRootParameter => null;
+
+    /// <summary>The roots in force: the parameters, else the environment, else /sys, /dev, /etc and /proc.</summary>
     protected VfioHostPaths HostPaths
     {
         get
         {
             var defaults = VfioHostPaths.Default;
-            return new VfioHostPaths(SysfsRoot ?? defaults.SysfsRoot, DevRoot ?? defaults.DevRoot);
+            return new VfioHostPaths(SysfsRoot ?? defaults.SysfsRoot, DevRoot ?? defaults.DevRoot,
+                EtcRootParameter ?? defaults.EtcRoot, ProcRootParameter ?? defaults.ProcRoot);
         }
     }
 }

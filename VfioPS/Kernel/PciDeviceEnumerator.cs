@@ -22,25 +22,53 @@ public static class PciDeviceEnumerator
     /// Whether a device with this driver leaves its IOMMU group viable: no driver, a VFIO driver, pci-stub, or pcieport
     /// (bridges: the kernel always allowed them, and since 5.19 pcieport declares driver_managed_dma).
     /// </summary>
-    private static bool KeepsGroupViable(string? driver)
+    internal static bool KeepsGroupViable(string? driver)
         => driver is null || IsVfioDriver(driver) || driver is "pci-stub" or "pcieport";
 
     public static IReadOnlyList<VfioPciDevice> Enumerate(VfioHostPaths paths)
     {
         if (!Directory.Exists(paths.PciDevices)) return Array.Empty<VfioPciDevice>();
+        var persistent = VfioPciUdevRules.ReadAddresses(paths);
         return Directory.EnumerateFileSystemEntries(paths.PciDevices)
             .Select(Path.GetFileName)
             .Where(name => name is not null && PciAddress.IsAddress(name))
             .OrderBy(name => name, StringComparer.Ordinal)
-            .Select(name => Read(paths, name!))
+            .Select(name => Read(paths, name!, persistent))
             .ToArray();
     }
 
     /// <summary>The device at <paramref name="address"/> (already validated), or null when sysfs has no such device.</summary>
     public static VfioPciDevice? Find(VfioHostPaths paths, string address)
-        => Directory.Exists(paths.PciDevice(address)) ? Read(paths, address) : null;
+        => Directory.Exists(paths.PciDevice(address)) ? Read(paths, address, VfioPciUdevRules.ReadAddresses(paths)) : null;
 
-    private static VfioPciDevice Read(VfioHostPaths paths, string address)
+    /// <summary>The driver the device is bound to now (the last element of its driver link); null when none.</summary>
+    internal static string? ReadDriver(VfioHostPaths paths, string address) => LinkName(paths.DeviceDriverLink(address));
+
+    /// <summary>
+    /// The device's driver_override: null when the file says "(null)" (none set), is empty, or does not exist
+    /// (kernels before 3.16 have no driver_override).
+    /// </summary>
+    internal static string? ReadDriverOverride(VfioHostPaths paths, string address)
+    {
+        try
+        {
+            string text = File.ReadAllText(paths.DriverOverride(address)).Trim();
+            return text.Length == 0 || text == "(null)" ? null : text;
+        }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+    }
+
+    /// <summary>
+    /// A PCI bridge: it has a secondary bus (a pci_bus folder in its sysfs folder) or its class is 0x0604xx. Bridges
+    /// stay on pcieport when a group is handed to vfio-pci: the kernel allows them in a VFIO group, and vfio-pci
+    /// refuses devices without a normal header.
+    /// </summary>
+    internal static bool IsBridge(VfioHostPaths paths, string address)
+        => Directory.Exists(Path.Combine(paths.PciDevice(address), "pci_bus"))
+            || (ReadHex(Path.Combine(paths.PciDevice(address), "class")) >> 8) == 0x0604;
+
+    private static VfioPciDevice Read(VfioHostPaths paths, string address, IReadOnlySet<string> persistent)
     {
         string dir = paths.PciDevice(address);
         ushort vendor = (ushort)ReadHex(Path.Combine(dir, "vendor"));
@@ -75,7 +103,10 @@ public static class PciDeviceEnumerator
                 }
             }
         }
-        return new VfioPciDevice(address, vendor, device, cls, driver, group, groupPath, cdevPath, groupDevices, reason is null, reason);
+        string? driverOverride = ReadDriverOverride(paths, address);
+        bool persistentOverride = persistent.Contains(address) || File.Exists(paths.DriverctlOverride(address));
+        return new VfioPciDevice(address, vendor, device, cls, driver, group, groupPath, cdevPath, groupDevices, reason is null, reason,
+            driverOverride, persistentOverride);
     }
 
     private static uint ReadHex(string file)
@@ -91,7 +122,7 @@ public static class PciDeviceEnumerator
     }
 
     /// <summary>The last path element a sysfs symlink points at (driver, iommu_group); null when absent.</summary>
-    private static string? LinkName(string link)
+    internal static string? LinkName(string link)
     {
         try
         {

@@ -146,29 +146,7 @@ internal static class VfioGroupTable
     /// <summary>" by process 1234 (qemu-system-x86)" when /proc shows who holds the file; empty otherwise.</summary>
     internal static string HolderText(string path)
     {
-        var holders = new List<string>();
-        try
-        {
-            foreach (string procDir in Directory.EnumerateDirectories("/proc"))
-            {
-                string pidText = Path.GetFileName(procDir);
-                if (!int.TryParse(pidText, out int pid) || pid == Environment.ProcessId) continue;
-                try
-                {
-                    foreach (string fd in Directory.EnumerateFileSystemEntries(Path.Combine(procDir, "fd")))
-                    {
-                        if (new FileInfo(fd).LinkTarget != path) continue;
-                        string comm = File.Exists(Path.Combine(procDir, "comm")) ? File.ReadAllText(Path.Combine(procDir, "comm")).Trim() : "?";
-                        holders.Add($"{pid} ({comm})");
-                        break;
-                    }
-                }
-                catch (IOException) { }
-                catch (UnauthorizedAccessException) { }
-            }
-        }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-        return holders.Count == 0 ? string.Empty : " by process " + string.Join(", ", holders.Distinct());
+        var holders = ProcessHolders.Find("/proc", path);
+        return holders.Count == 0 ? string.Empty : " by process " + string.Join(", ", holders.Select(h => $"{h.Pid} ({h.Command})").Distinct());
     }
 }

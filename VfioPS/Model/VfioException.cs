@@ -21,6 +21,7 @@ public enum VfioErrorKind
     LimitsExceeded,
     ProtocolError,
     DeviceError,
+    NotInstalled,
 }
 
 /// <summary>

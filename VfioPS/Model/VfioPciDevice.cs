@@ -7,7 +7,7 @@ namespace VfioPS;
 public sealed class VfioPciDevice
 {
     internal VfioPciDevice(string address, ushort vendorId, ushort deviceId, uint @class, string? driver, int? iommuGroup,
-        string? groupPath, string? cdevPath, string[] groupDevices, bool usable, string? unusableReason)
+        string? groupPath, string? cdevPath, string[] groupDevices, bool usable, string? unusableReason, string? driverOverride = null, bool persistentOverride = false)
     {
         Address = address;
         VendorId = vendorId;
@@ -20,6 +20,8 @@ public sealed class VfioPciDevice
         GroupDevices = groupDevices;
         Usable = usable;
         UnusableReason = unusableReason;
+        DriverOverride = driverOverride;
+        PersistentOverride = persistentOverride;
     }
 
     /// <summary>DDDD:BB:DD.F; binds by property name to -Device (alias Address) of the other cmdlets.</summary>
@@ -41,6 +43,16 @@ public sealed class VfioPciDevice
     /// <summary>Bound to vfio-pci, in a viable group whose device node exists.</summary>
     public bool Usable { get; }
     public string? UnusableReason { get; }
+    /// <summary>
+    /// The driver named in the device's driver_override file, the only driver the kernel will bind it to; null when
+    /// none is set (the kernel shows "(null)").
+    /// </summary>
+    public string? DriverOverride { get; }
+    /// <summary>
+    /// The override is made again at boot: a line for the device in VfioPS's udev rule file
+    /// (/etc/udev/rules.d/61-vfiops-vfio-pci.rules) or a driverctl override file (/etc/driverctl.d/pci-&lt;address&gt;).
+    /// </summary>
+    public bool PersistentOverride { get; }
 
     public override string ToString() => Address;
 }
