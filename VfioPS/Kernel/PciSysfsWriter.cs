@@ -2,6 +2,7 @@ using System;
 using System.Text;
 using Tmds.Linux;
 using VfioPS.Abi;
+using VfioPS.Native;
 using static Tmds.Linux.LibC;
 
 namespace VfioPS.Kernel;
@@ -33,19 +34,14 @@ internal sealed unsafe class LinuxPciSysfsWriter : IPciSysfsWriter
             fd = open(p, O_WRONLY | O_TRUNC | O_CLOEXEC, 0);
         }
         if (fd < 0) return (Errno)errno;
-        try
+        // The fd is owned by a SafeHandle from here on, so it is closed once whatever happens below.
+        using var handle = new SafeFileDescriptorHandle(fd);
+        long n;
+        fixed (byte* b = bytes)
         {
-            long n;
-            fixed (byte* b = bytes)
-            {
-                n = write(fd, b, (size_t)(uint)bytes.Length);
-            }
-            // A sysfs store takes the whole buffer at once or fails.
-            return n < 0 ? (Errno)errno : n == bytes.Length ? Errno.None : Errno.EIO;
+            n = write(handle.Fd, b, (size_t)(uint)bytes.Length);
         }
-        finally
-        {
-            close(fd);
-        }
+        // A sysfs store takes the whole buffer at once or fails.
+        return n < 0 ? (Errno)errno : n == bytes.Length ? Errno.None : Errno.EIO;
     }
 }
