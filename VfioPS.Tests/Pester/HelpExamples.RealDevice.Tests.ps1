@@ -11,22 +11,13 @@ BeforeAll {
 
     function Invoke-VfioHelpExampleInProcess {
         param([Parameter(Mandatory)][string] $Code)
-        $pwsh = Join-Path $PSHOME $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' })
-        $start = [System.Diagnostics.ProcessStartInfo]::new($pwsh)
-        $script = "`$PSStyle.OutputRendering = 'PlainText'; Import-Module '$VfioModulePath' -ErrorAction Stop; " +
-            "& { . ([scriptblock]::Create([System.IO.File]::ReadAllText('$($codePath = [System.IO.Path]::GetTempFileName(); $codePath)'))) } | Out-String -Width 120 | Write-Host -NoNewline"
+        $codePath = [System.IO.Path]::GetTempFileName()
         [System.IO.File]::WriteAllText($codePath, $Code)
         try {
-            foreach ($argument in '-NoProfile', '-NonInteractive', '-Command', $script) { $start.ArgumentList.Add($argument) }
-            $start.RedirectStandardOutput = $true
-            $start.RedirectStandardError = $true
-            $child = [System.Diagnostics.Process]::Start($start)
-            $errorTask = $child.StandardError.ReadToEndAsync()
-            $text = $child.StandardOutput.ReadToEnd()
-            $child.WaitForExit()
-            $errors = $errorTask.Result
-            if ($child.ExitCode -ne 0) { $errors = "exit $($child.ExitCode) $errors" }
-            [pscustomobject]@{ Text = $text; Errors = $errors.Trim() }
+            $run = Invoke-VfioChildPwsh -Command ("`$PSStyle.OutputRendering = 'PlainText'; " +
+                "& { . ([scriptblock]::Create([System.IO.File]::ReadAllText('$codePath'))) } | Out-String -Width 120 | Write-Host -NoNewline")
+            $errors = if ($run.ExitCode -ne 0) { "exit $($run.ExitCode) $($run.Errors)" } else { $run.Errors }
+            [pscustomobject]@{ Text = $run.Output; Errors = "$errors".Trim() }
         }
         finally {
             Remove-Item -LiteralPath $codePath -ErrorAction SilentlyContinue

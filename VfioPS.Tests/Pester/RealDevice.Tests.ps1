@@ -4,23 +4,6 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'common.ps1')
 
-    # Runs a command in a fresh pwsh with the built module imported; returns its exit code and standard error.
-    function Invoke-VfioChildPwsh {
-        param([Parameter(Mandatory)][string] $Command)
-        $pwsh = Join-Path $PSHOME $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' })
-        $start = [System.Diagnostics.ProcessStartInfo]::new($pwsh)
-        foreach ($argument in '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$VfioModulePath'; $Command") {
-            $start.ArgumentList.Add($argument)
-        }
-        $start.RedirectStandardError = $true
-        $start.RedirectStandardOutput = $true
-        $child = [System.Diagnostics.Process]::Start($start)
-        $errorTask = $child.StandardError.ReadToEndAsync()
-        $null = $child.StandardOutput.ReadToEnd()
-        $child.WaitForExit()
-        [pscustomobject]@{ ExitCode = $child.ExitCode; Errors = $errorTask.Result }
-    }
-
     function Get-VfioMsixInterruptLine {
         param([Parameter(Mandatory)][string] $Address)
         @([System.IO.File]::ReadAllLines('/proc/interrupts') | Where-Object { $_ -match "vfio-msix\[\d+\]\($([regex]::Escape($Address))\)" })

@@ -29,13 +29,7 @@ BeforeAll {
     # Starts a pwsh that opens a device and holds it until killed; returns the process once the device is open.
     function Start-VfioDeviceHolder {
         param([Parameter(Mandatory)][string] $Address)
-        $pwsh = Join-Path $PSHOME $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' })
-        $start = [System.Diagnostics.ProcessStartInfo]::new($pwsh)
-        $script = "Import-Module '$VfioModulePath'; `$d = Open-VfioDevice -Address $Address -ErrorAction Stop; 'open'; Start-Sleep -Seconds 900"
-        foreach ($argument in '-NoProfile', '-NonInteractive', '-Command', $script) { $start.ArgumentList.Add($argument) }
-        $start.RedirectStandardOutput = $true
-        $start.RedirectStandardError = $true
-        $holder = [System.Diagnostics.Process]::Start($start)
+        $holder = Start-VfioChildPwsh -Command "`$d = Open-VfioDevice -Address $Address -ErrorAction Stop; 'open'; Start-Sleep -Seconds 900"
         $line = $holder.StandardOutput.ReadLine()
         if ($line -ne 'open') {
             $holder.Kill($true)

@@ -99,3 +99,32 @@ function Get-VfioOpenFdCount {
     [System.GC]::Collect()
     [System.IO.Directory]::GetFileSystemEntries('/proc/self/fd').Length
 }
+
+function Start-VfioChildPwsh {
+    # A fresh pwsh (the one running these tests) that imports the built module, then runs $Command; its standard
+    # output and error are redirected to the caller.
+    param([Parameter(Mandatory)][string] $Command)
+    $pwsh = Join-Path $PSHOME $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' })
+    $start = [System.Diagnostics.ProcessStartInfo]::new($pwsh)
+    foreach ($argument in '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$VfioModulePath' -ErrorAction Stop; $Command") {
+        $start.ArgumentList.Add($argument)
+    }
+    $start.RedirectStandardOutput = $true
+    $start.RedirectStandardError = $true
+    [System.Diagnostics.Process]::Start($start)
+}
+
+function Invoke-VfioChildPwsh {
+    # Start-VfioChildPwsh, waited for: its exit code, standard output and standard error.
+    param([Parameter(Mandatory)][string] $Command)
+    $child = Start-VfioChildPwsh -Command $Command
+    try {
+        $errorTask = $child.StandardError.ReadToEndAsync()
+        $output = $child.StandardOutput.ReadToEnd()
+        $child.WaitForExit()
+        [pscustomobject]@{ ExitCode = $child.ExitCode; Output = $output; Errors = $errorTask.Result }
+    }
+    finally {
+        $child.Dispose()
+    }
+}
