@@ -49,7 +49,7 @@ public sealed class GetVfioDeviceCommand : VfioHostCmdletBase
             }
             var pattern = new WildcardPattern(wildcard ? address : Normalized(address), WildcardOptions.IgnoreCase);
             // A pattern may leave out the domain ("00:1*"), as lspci does.
-            var matches = devices.Where(d => (pattern.IsMatch(d.Address) || pattern.IsMatch(d.Address.Substring(5))) && MatchesDriver(d, driverPatterns)).ToArray();
+            var matches = devices.Where(d => AddressMatches(pattern, d.Address) && MatchesDriver(d, driverPatterns)).ToArray();
             if (matches.Length == 0 && !wildcard)
                 WriteVfioError(new VfioException("VfioDeviceNotFound", VfioErrorKind.ObjectNotFound,
                     $"There is no PCI device {Normalized(address)} in {paths.PciDevices}.", address));

@@ -20,6 +20,13 @@ public abstract class VfioHostCmdletBase : VfioCmdletBase
     /// <summary>The /proc root a cmdlet with a hidden -ProcRoot was given; null for the default.</summary>
     protected virtual string? ProcRootParameter => null;
 
+    /// <summary>
+    /// Whether an -Address pattern matches a device: against the full DDDD:BB:DD.F, or against BB:DD.F, so that a
+    /// pattern may leave out the domain ("01:00.*"), as lspci does.
+    /// </summary>
+    protected static bool AddressMatches(WildcardPattern pattern, string address)
+        => pattern.IsMatch(address) || pattern.IsMatch(address.Substring(5));
+
     /// <summary>The roots in force: the parameters, else the environment, else /sys, /dev, /etc and /proc.</summary>
     protected VfioHostPaths HostPaths
     {

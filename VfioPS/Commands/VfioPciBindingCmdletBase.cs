@@ -67,10 +67,10 @@ public abstract class VfioPciBindingCmdletBase : VfioHostCmdletBase
                 else if (!_addresses.Contains(bdf)) _addresses.Add(bdf);
                 continue;
             }
-            // A pattern may leave out the domain ("01:00.*"), as lspci does; one that matches nothing is no error.
+            // A pattern that matches nothing is no error.
             devices ??= PciDeviceEnumerator.Enumerate(paths);
             var pattern = new WildcardPattern(address, WildcardOptions.IgnoreCase);
-            foreach (var device in devices.Where(d => pattern.IsMatch(d.Address) || pattern.IsMatch(d.Address.Substring(5))))
+            foreach (var device in devices.Where(d => AddressMatches(pattern, d.Address)))
                 if (!_addresses.Contains(device.Address)) _addresses.Add(device.Address);
         }
     }

@@ -44,6 +44,18 @@ public static class PciDeviceEnumerator
     /// <summary>The driver the device is bound to now (the last element of its driver link); null when none.</summary>
     internal static string? ReadDriver(VfioHostPaths paths, string address) => LinkName(paths.DeviceDriverLink(address));
 
+    /// <summary>The IOMMU group the device is in (the number its iommu_group link names); null when it has none.</summary>
+    internal static int? ReadIommuGroup(VfioHostPaths paths, string address)
+        => int.TryParse(LinkName(Path.Combine(paths.PciDevice(address), "iommu_group")), NumberStyles.None, CultureInfo.InvariantCulture, out int group)
+            ? group : null;
+
+    /// <summary>The devices of an IOMMU group (the names in its devices folder), in address order.</summary>
+    internal static string[] ReadGroupDevices(VfioHostPaths paths, int group)
+        => Directory.Exists(paths.IommuGroupDevices(group))
+            ? Directory.EnumerateFileSystemEntries(paths.IommuGroupDevices(group)).Select(Path.GetFileName).Where(a => a is not null).Select(a => a!)
+                .OrderBy(a => a, StringComparer.Ordinal).ToArray()
+            : Array.Empty<string>();
+
     /// <summary>
     /// The device's driver_override: null when the file says "(null)" (none set), is empty, or does not exist
     /// (kernels before 3.16 have no driver_override).
@@ -74,17 +86,15 @@ public static class PciDeviceEnumerator
         ushort vendor = (ushort)ReadHex(Path.Combine(dir, "vendor"));
         ushort device = (ushort)ReadHex(Path.Combine(dir, "device"));
         uint cls = ReadHex(Path.Combine(dir, "class"));
-        string? driver = LinkName(Path.Combine(dir, "driver"));
-        int? group = int.TryParse(LinkName(Path.Combine(dir, "iommu_group")), NumberStyles.None, CultureInfo.InvariantCulture, out int g) ? g : null;
+        string? driver = ReadDriver(paths, address);
+        int? group = ReadIommuGroup(paths, address);
         string? groupPath = group is int n ? paths.Group(n) : null;
         string? cdevName = Directory.Exists(Path.Combine(dir, "vfio-dev"))
             ? Directory.EnumerateDirectories(Path.Combine(dir, "vfio-dev")).Select(Path.GetFileName).FirstOrDefault(d => d is not null && d.StartsWith("vfio", StringComparison.Ordinal))
             : null;
         string? cdevPath = cdevName is null ? null : paths.Cdev(cdevName);
 
-        var groupDevices = group is int gg && Directory.Exists(paths.IommuGroupDevices(gg))
-            ? Directory.EnumerateFileSystemEntries(paths.IommuGroupDevices(gg)).Select(Path.GetFileName).Where(a => a is not null).Select(a => a!).OrderBy(a => a, StringComparer.Ordinal).ToArray()
-            : Array.Empty<string>();
+        var groupDevices = group is int gg ? ReadGroupDevices(paths, gg) : Array.Empty<string>();
 
         string? reason = null;
         if (!IsVfioDriver(driver)) reason = driver is null ? "no driver is bound; bind it to vfio-pci" : $"it is bound to {driver}, not vfio-pci";
@@ -95,7 +105,7 @@ public static class PciDeviceEnumerator
             // A group is viable only when every other device in it is unbound or on a driver that keeps it viable.
             foreach (string other in groupDevices.Where(a => a != address))
             {
-                string? otherDriver = LinkName(Path.Combine(paths.PciDevice(other), "driver"));
+                string? otherDriver = ReadDriver(paths, other);
                 if (!KeepsGroupViable(otherDriver))
                 {
                     reason = $"IOMMU group {group} is not viable: {other} in the same group is bound to {otherDriver}";

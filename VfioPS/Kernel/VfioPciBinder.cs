@@ -61,6 +61,8 @@ internal sealed class VfioPciBinder
     private sealed class DevicePlan
     {
         public required string Address;
+        /// <summary>The device as Get-VfioDevice read it before the call (null only if it went away meanwhile).</summary>
+        public required VfioPciDevice? Device;
         public required string Id;
         public required string? Driver;
         public required string? Override;
@@ -148,23 +150,27 @@ internal sealed class VfioPciBinder
         }
     }
 
+    /// <summary>The devices of the device's IOMMU group that are PCI addresses (sysfs paths are built from them).</summary>
     private IEnumerable<string> GroupMembers(string address)
-    {
-        string? group = PciDeviceEnumerator.LinkName(Path.Combine(_paths.PciDevice(address), "iommu_group"));
-        if (group is null || !int.TryParse(group, out int n) || !Directory.Exists(_paths.IommuGroupDevices(n))) return Array.Empty<string>();
-        return Directory.EnumerateFileSystemEntries(_paths.IommuGroupDevices(n)).Select(Path.GetFileName).Where(a => a is not null && PciAddress.IsAddress(a))
-            .Select(a => a!).OrderBy(a => a, StringComparer.Ordinal).ToArray();
-    }
+        => PciDeviceEnumerator.ReadIommuGroup(_paths, address) is int group
+            ? PciDeviceEnumerator.ReadGroupDevices(_paths, group).Where(PciAddress.IsAddress)
+            : Array.Empty<string>();
 
-    private DevicePlan NewPlan(string address) => new()
+    private DevicePlan NewPlan(string address)
     {
-        Address = address,
-        Id = PciDeviceEnumerator.Find(_paths, address)?.Id ?? "?",
-        Driver = PciDeviceEnumerator.ReadDriver(_paths, address),
-        Override = PciDeviceEnumerator.ReadDriverOverride(_paths, address),
-        Writes = new List<SysfsWrite>(),
-        Probe = _paths.DriversProbe,
-    };
+        // One read of the device: its id, driver and override here, its group and cdev nodes in Preflight.
+        var device = PciDeviceEnumerator.Find(_paths, address);
+        return new DevicePlan
+        {
+            Address = address,
+            Device = device,
+            Id = device?.Id ?? "?",
+            Driver = device is null ? PciDeviceEnumerator.ReadDriver(_paths, address) : device.Driver,
+            Override = device is null ? PciDeviceEnumerator.ReadDriverOverride(_paths, address) : device.DriverOverride,
+            Writes = new List<SysfsWrite>(),
+            Probe = _paths.DriversProbe,
+        };
+    }
 
     private DevicePlan PlanEnable(string address)
     {
@@ -212,8 +218,7 @@ internal sealed class VfioPciBinder
             return false;
         }
         if (_options.Force) return true;
-        var device = PciDeviceEnumerator.Find(_paths, plan.Address);
-        var nodes = new[] { device?.GroupPath, device?.CdevPath }.Where(n => n is not null).Select(n => n!);
+        var nodes = new[] { plan.Device?.GroupPath, plan.Device?.CdevPath }.Where(n => n is not null).Select(n => n!);
         var holders = nodes.SelectMany(n => ProcessHolders.Find(_paths.ProcRoot, n).Select(h => (Node: n, Holder: h))).ToList();
         if (holders.Count == 0) return true;
         _host.Error(new VfioException("VfioDeviceInUse", VfioErrorKind.ResourceBusy,
@@ -346,11 +351,11 @@ internal sealed class VfioPciBinder
 
     private void WarnAboutGroups(HashSet<string> moved)
     {
-        var warned = new HashSet<string>(StringComparer.Ordinal);
+        var warned = new HashSet<int>();
         foreach (string address in moved.OrderBy(a => a, StringComparer.Ordinal))
         {
-            string? group = PciDeviceEnumerator.LinkName(Path.Combine(_paths.PciDevice(address), "iommu_group"));
-            if (group is null || !warned.Add(group)) continue;
+            int? group = PciDeviceEnumerator.ReadIommuGroup(_paths, address);
+            if (group is null || !warned.Add(group.Value)) continue;
             var blocking = GroupMembers(address).Where(m => !moved.Contains(m))
                 .Select(m => (Address: m, Driver: PciDeviceEnumerator.ReadDriver(_paths, m)))
                 .Where(m => !PciDeviceEnumerator.KeepsGroupViable(m.Driver)).ToList();
