@@ -40,9 +40,12 @@ public sealed class MockDeviceChannel : IVfioDeviceChannel
             if (_closed) return IoctlResult.Fail(Errno.EBADF);
 
             bool getInfo = request == VfioIoctl.DeviceGetInfo, getIrqInfo = request == VfioIoctl.DeviceGetIrqInfo, setIrqs = request == VfioIoctl.DeviceSetIrqs;
-            // vfio_pci_core_ioctl's default case. Regions and reset are not modelled yet.
-            if (!(getInfo || getIrqInfo || setIrqs)) return IoctlResult.Fail(Errno.ENOTTY);
+            bool getRegionInfo = request == VfioIoctl.DeviceGetRegionInfo;
+            // vfio_pci_core_ioctl's default case. Reset is not modelled yet.
+            if (!(getInfo || getIrqInfo || setIrqs || getRegionInfo)) return IoctlResult.Fail(Errno.ENOTTY);
             if (!TryReadArgsz(argument, out uint argsz)) return IoctlResult.Fail(Errno.EFAULT);
+            if (getRegionInfo) return Profile.Regions.GetRegionInfo(argument, argsz, Profile.NumRegions);
+            if (getInfo && Profile.DeviceCapabilities is { } deviceCaps) return deviceCaps.GetInfo(argument, argsz, Profile);
             if (getInfo) return GetInfo(argument, argsz);
             if (getIrqInfo) return GetIrqInfo(argument, argsz);
             return _irqs.SetIrqs(argument);
