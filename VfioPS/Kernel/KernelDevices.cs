@@ -52,8 +52,8 @@ public static class KernelDevices
         var channel = useCdev ? OpenCdev(paths, device, vfToken, nodes) : OpenGroup(paths, device, vfToken, nodes);
         try
         {
-            var info = DeviceInfoReader.Read(channel, bdf);
-            var opened = new VfioDevice(bdf, null, channel, info);
+            var info = DeviceInfoReader.ReadWithCapabilities(channel, bdf);
+            var opened = new VfioDevice(bdf, null, channel, info.Data, info.Capabilities, info.Fault);
             VfioDeviceRegistry.Register(opened);
             return opened;
         }

@@ -12,8 +12,8 @@ public static class MockDevices
         try
         {
             // The same GET_INFO path a kernel device goes through.
-            var info = DeviceInfoReader.Read(channel, name);
-            var device = new VfioDevice(name, profile.Name, channel, info);
+            var info = DeviceInfoReader.ReadWithCapabilities(channel, name);
+            var device = new VfioDevice(name, profile.Name, channel, info.Data, info.Capabilities, info.Fault);
             VfioDeviceRegistry.Register(device);
             return device;
         }

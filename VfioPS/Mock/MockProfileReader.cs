@@ -278,8 +278,8 @@ public static partial class MockProfileReader
             {
                 string itemPath = $"{path}[{i++}]";
                 string text = String(item, itemPath);
-                // Names only: Enum.TryParse would also take numbers, comma lists and "None".
-                if (!text.All(char.IsLetter) || !Enum.TryParse<TEnum>(text, ignoreCase: true, out var flag) || !Enum.IsDefined(typeof(TEnum), flag)
+                // Names only (a letter first, digits after it as in Comp32): Enum.TryParse would also take numbers, comma lists and "None".
+                if (text.Length == 0 || !char.IsLetter(text[0]) || !text.All(char.IsLetterOrDigit) || !Enum.TryParse<TEnum>(text, ignoreCase: true, out var flag) || !Enum.IsDefined(typeof(TEnum), flag)
                     || Convert.ToUInt32(flag, CultureInfo.InvariantCulture) == 0)
                     throw Invalid(itemPath, $"'{text}' is not a flag name; known: {known}");
                 flags |= Convert.ToUInt32(flag, CultureInfo.InvariantCulture);

@@ -20,8 +20,11 @@ public sealed class VfioDevice : IDisposable
     private readonly CountingChannel _counted;
     private int _disposed;
 
-    internal VfioDevice(string name, string? profile, IVfioDeviceChannel channel, VfioDeviceInfoData info)
+    internal VfioDevice(string name, string? profile, IVfioDeviceChannel channel, VfioDeviceInfoData info,
+        IReadOnlyList<VfioDeviceCapability>? capabilities = null, Operations.ChainFault? capabilityFault = null)
     {
+        Capabilities = capabilities is null ? Array.Empty<VfioDeviceCapability>() : capabilities.ToArray();
+        CapabilityFault = capabilityFault;
         Name = name;
         Profile = profile;
         _channel = channel;
@@ -42,6 +45,12 @@ public sealed class VfioDevice : IDisposable
     /// <summary>Max IRQ index + 1, as the device reported it.</summary>
     public uint NumIrqs { get; }
     public bool IsOpen => Volatile.Read(ref _disposed) == 0;
+
+    /// <summary>The VFIO_DEVICE_INFO capability chain (with VFIO_DEVICE_FLAGS_CAPS), in chain order; empty without one.</summary>
+    public VfioDeviceCapability[] Capabilities { get; }
+
+    /// <summary>Where and why the device-info chain was malformed; null when it was read whole (or there was none).</summary>
+    public Operations.ChainFault? CapabilityFault { get; }
 
     /// <summary>How many ioctls of each kind went to the device through VfioPS, by kernel name.</summary>
     public IReadOnlyDictionary<string, long> IoctlCounts => _counted.Counts;
