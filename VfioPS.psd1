@@ -18,6 +18,7 @@
         'Get-VfioDevice'
         'Get-VfioIrqCapability'
         'Get-VfioIrqInfo'
+        'Get-VfioRegion'
         'New-VfioEventFd'
         'New-VfioMockDevice'
         'Open-VfioDevice'
