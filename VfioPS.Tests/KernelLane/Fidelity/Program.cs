@@ -133,8 +133,8 @@ public static class Program
         {
             var b = new byte[4];
             BinaryPrimitives.WriteUInt32LittleEndian(b, value);
-            var errno = fdChannel.Write(b, bar0 + register);
-            if (errno != Errno.None) throw new InvalidOperationException($"edu BAR0 write 0x{register:x}: {errno}");
+            var written = fdChannel.Write(b, bar0 + register);
+            if (written.Transferred != b.Length) throw new InvalidOperationException($"edu BAR0 write 0x{register:x}: {written}");
         }
 
         using var waiter = new EventFdWaiter();
