@@ -19,10 +19,48 @@ public sealed class MockDeviceChannel : IVfioDeviceChannel
 
     private readonly MockIrqController _irqs;
 
+    private readonly MockRegionSpace _regions;
+
     public MockDeviceChannel(MockDeviceProfile profile)
     {
         Profile = profile;
         _irqs = new MockIrqController(profile, _gate);
+        var config = profile.Config is { } image ? new MockConfigSpace(image) : new MockConfigSpace(PciConfigSize);
+        _regions = new MockRegionSpace(profile, RegionWindow, config, new DeviceInterruptLine(_irqs));
+    }
+
+    /// <summary>Config space of a profile without a "config" key: 256 zero bytes, nothing writable.</summary>
+    private const int PciConfigSize = 256;
+
+    /// <summary>pread on the mock device fd (see <see cref="MockRegionSpace"/>); EBADF once closed.</summary>
+    public RegionIoResult Read(Span<byte> buffer, long offset)
+    {
+        lock (_gate) return _closed ? RegionIoResult.Fail(Errno.EBADF) : _regions.Read(buffer, offset);
+    }
+
+    /// <summary>pwrite on the mock device fd.</summary>
+    public RegionIoResult Write(ReadOnlySpan<byte> buffer, long offset)
+    {
+        lock (_gate) return _closed ? RegionIoResult.Fail(Errno.EBADF) : _regions.Write(buffer, offset);
+    }
+
+    /// <summary>A region's size and access as region I/O sees them: CONFIG from the config space; the rest from the profile's regions.</summary>
+    private MockRegionWindow? RegionWindow(uint index)
+    {
+        if (index == 7) return new MockRegionWindow((ulong)_regions.Config.Size, true, true);
+        return null;
+    }
+
+    /// <summary>How the device's own registers raise its interrupt: MSI vector 0 while MSI is enabled, else the INTx line.</summary>
+    private sealed class DeviceInterruptLine : IMockInterruptLine
+    {
+        private readonly MockIrqController _irqs;
+        public DeviceInterruptLine(MockIrqController irqs) => _irqs = irqs;
+        public void Raise() => _irqs.Raise(_irqs.MsiActive ? 1u : 0u, 0);
+        public void Lower()
+        {
+            if (!_irqs.MsiActive) _irqs.LowerIntx();
+        }
     }
 
     public MockDeviceProfile Profile { get; }

@@ -46,4 +46,10 @@ public sealed class MockDeviceProfile
     public uint NumIrqs { get; }
     /// <summary>Indexes below NumIrqs without an entry are refused with EINVAL, as mtty does for the ones it lacks.</summary>
     public IReadOnlyDictionary<uint, MockIrqProfile> Irqs { get; }
+
+    /// <summary>Config space as the CONFIG region answers it ("config" in the profile); null: a zeroed 256-byte space.</summary>
+    public MockConfigImage? Config { get; init; }
+
+    /// <summary>The register model behind the device's BARs ("deviceModel": "edu"); null: BARs are plain memory.</summary>
+    public string? DeviceModel { get; init; }
 }
