@@ -47,8 +47,9 @@ public sealed class MockDeviceChannel : IVfioDeviceChannel
     /// <summary>A region's size and access as region I/O sees them: CONFIG from the config space; the rest from the profile's regions.</summary>
     private MockRegionWindow? RegionWindow(uint index)
     {
-        if (index == 7) return new MockRegionWindow((ulong)_regions.Config.Size, true, true);
-        return null;
+        if (index == (uint)VfioPciRegionIndex.Config) return new MockRegionWindow((ulong)_regions.Config.Size, true, true);
+        if (!Profile.Regions.Regions.TryGetValue(index, out var region) || region.Refusal != Errno.None) return null;
+        return new MockRegionWindow(region.Size, (region.Flags & VfioRegionFlags.Read) != 0, (region.Flags & VfioRegionFlags.Write) != 0);
     }
 
     /// <summary>How the device's own registers raise its interrupt: MSI vector 0 while MSI is enabled, else the INTx line.</summary>
@@ -78,9 +79,12 @@ public sealed class MockDeviceChannel : IVfioDeviceChannel
             if (_closed) return IoctlResult.Fail(Errno.EBADF);
 
             bool getInfo = request == VfioIoctl.DeviceGetInfo, getIrqInfo = request == VfioIoctl.DeviceGetIrqInfo, setIrqs = request == VfioIoctl.DeviceSetIrqs;
-            // vfio_pci_core_ioctl's default case. Regions and reset are not modelled yet.
-            if (!(getInfo || getIrqInfo || setIrqs)) return IoctlResult.Fail(Errno.ENOTTY);
+            bool getRegionInfo = request == VfioIoctl.DeviceGetRegionInfo;
+            // vfio_pci_core_ioctl's default case. Reset is not modelled yet.
+            if (!(getInfo || getIrqInfo || setIrqs || getRegionInfo)) return IoctlResult.Fail(Errno.ENOTTY);
             if (!TryReadArgsz(argument, out uint argsz)) return IoctlResult.Fail(Errno.EFAULT);
+            if (getRegionInfo) return Profile.Regions.GetRegionInfo(argument, argsz, Profile.NumRegions);
+            if (getInfo && Profile.DeviceCapabilities is { } deviceCaps) return deviceCaps.GetInfo(argument, argsz, Profile);
             if (getInfo) return GetInfo(argument, argsz);
             if (getIrqInfo) return GetIrqInfo(argument, argsz);
             return _irqs.SetIrqs(argument);

@@ -110,17 +110,16 @@ public static partial class MockProfileReader
 
         public MockDeviceProfile Root(JsonElement root)
         {
-            RequireObject(root, "$", "$schema", "name", "description", "device", "irqs", "config", "deviceModel");
+            RequireObject(root, "$", "$schema", "name", "description", "device", "irqs", "regions", "config", "deviceModel");
             string name = RequiredString(root, "$", "name");
             if (name.Length == 0 || name.Length > 64 || !name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-' or '_' or '.'))
                 throw Invalid("$.name", $"'{name}' must be 1 to 64 lowercase letters, digits, '-', '_' or '.', because it becomes part of device names such as mock:{name}/1");
             string? description = root.TryGetProperty("description", out var d) ? String(d, "$.description") : null;
 
             var device = Required(root, "$", "device");
-            RequireObject(device, "$.device", "flags", "numRegions", "numIrqs");
+            RequireObject(device, "$.device", "flags", "numRegions", "numIrqs", "capabilities");
             var deviceFlags = (VfioDeviceFlags)Flags<VfioDeviceFlags>(Required(device, "$.device", "flags"), "$.device.flags");
-            if ((deviceFlags & VfioDeviceFlags.Caps) != 0)
-                throw Invalid("$.device.flags", "has Caps, but mock profiles do not describe device-info capabilities; the kernel sets VFIO_DEVICE_FLAGS_CAPS only when it has a chain to return");
+            var deviceCapabilities = DeviceCapabilities(device, deviceFlags);
             uint numRegions = UInt(Required(device, "$.device", "numRegions"), "$.device.numRegions");
             uint numIrqs = UInt(Required(device, "$.device", "numIrqs"), "$.device.numIrqs");
             if (numIrqs > 4096) throw Invalid("$.device.numIrqs", $"is {numIrqs}; a mock device has at most 4096 IRQ indexes");
@@ -137,6 +136,8 @@ public static partial class MockProfileReader
             }
             return new MockDeviceProfile(name, description, _source, deviceFlags, numRegions, numIrqs, irqs)
             {
+                Regions = RegionTable(root, numRegions),
+                DeviceCapabilities = deviceCapabilities,
                 Config = ConfigImage(root),
                 DeviceModel = DeviceModelName(root),
             };

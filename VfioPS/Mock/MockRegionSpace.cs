@@ -63,13 +63,13 @@ internal sealed class MockRegionSpace
         long position = offset & OffsetMask;
         switch ((uint)index)
         {
-            case (uint)VfioPciRegionIndexes.Config:
+            case (uint)VfioPciRegionIndex.Config:
                 return write ? _config.Write(buffer, position) : _config.Read(buffer, position);
-            case (uint)VfioPciRegionIndexes.Rom:
+            case (uint)VfioPciRegionIndex.Rom:
                 return write ? RegionIoResult.Fail(Errno.EINVAL) : Bar((uint)index, buffer, position, write: false);
-            case <= (uint)VfioPciRegionIndexes.Bar5:
+            case <= (uint)VfioPciRegionIndex.Bar5:
                 return Bar((uint)index, buffer, position, write);
-            case (uint)VfioPciRegionIndexes.Vga:
+            case (uint)VfioPciRegionIndex.Vga:
                 return RegionIoResult.Fail(Errno.EINVAL);
             default:
                 return DeviceSpecific((uint)index, buffer, position, write);
@@ -159,7 +159,7 @@ internal sealed class MockRegionSpace
     /// <summary>BARs decode memory unless the BAR register says I/O space; the ROM always does.</summary>
     private bool IsMemory(uint index)
     {
-        if (index == (uint)VfioPciRegionIndexes.Rom) return true;
+        if (index == (uint)VfioPciRegionIndex.Rom) return true;
         int register = 0x10 + 4 * (int)index;
         if (_config.Size < register + 4) return true;
         return (_config.Current[register] & 0x1) == 0;
@@ -186,14 +186,4 @@ internal sealed class MockRegionSpace
         }
         return (0, 0);
     }
-}
-
-/// <summary>The fixed vfio-pci region indexes, for the mock's region dispatch.</summary>
-internal enum VfioPciRegionIndexes : uint
-{
-    Bar0 = 0,
-    Bar5 = 5,
-    Rom = 6,
-    Config = 7,
-    Vga = 8,
 }
