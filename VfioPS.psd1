@@ -18,12 +18,16 @@
         'Get-VfioDevice'
         'Get-VfioIrqCapability'
         'Get-VfioIrqInfo'
+        'Get-VfioPciConfig'
         'New-VfioEventFd'
         'New-VfioMockDevice'
         'Open-VfioDevice'
+        'Read-VfioRegion'
         'Send-VfioMockInterrupt'
         'Set-VfioIrq'
+        'Set-VfioPciConfig'
         'Wait-VfioEventFd'
+        'Write-VfioRegion'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
