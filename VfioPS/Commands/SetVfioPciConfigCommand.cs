@@ -28,6 +28,7 @@ public sealed class SetVfioPciConfigCommand : VfioCmdletBase
 
     /// <summary>The value to write.</summary>
     [Parameter(Mandatory = true, Position = 2)]
+    [UnsignedValueTransformation]
     public uint Value { get; set; }
 
     /// <summary>The register width in bytes: 1, 2 or 4.</summary>

@@ -37,6 +37,7 @@ public sealed class WriteVfioRegionCommand : VfioRegionCmdletBase
 
     /// <summary>The value to write, little-endian in -Width bytes.</summary>
     [Parameter(Mandatory = true, Position = 3, ParameterSetName = ValueSet)]
+    [UnsignedValueTransformation]
     public ulong Value { get; set; }
 
     /// <summary>The width of the value in bytes: 1, 2, 4 (the default) or 8. The offset must be a multiple of it.</summary>
