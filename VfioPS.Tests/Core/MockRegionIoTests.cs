@@ -217,6 +217,11 @@ public class MockRegionIoTests
 
         using var msi = FileDescriptors.CreateEventFd();
         Assert.Equal(IoctlResult.Success, c.Ioctl(VfioIoctl.DeviceSetIrqs, VfioIrqSetCodec.EncodeEventFds(VfioIrqSetFlags.ActionTrigger, 1, 0, new[] { msi.Fd })));
+        // Bus mastering is off as vfio-pci opens the device: the MSI write goes nowhere (and INTx stays quiet).
+        c.Write(new byte[] { 2, 0, 0, 0 }, At(0, 0x60));
+        Assert.Equal(0ul, FileDescriptors.ReadCounter(msi));
+        c.Write(new byte[] { 2, 0, 0, 0 }, At(0, 0x64));
+        c.Write(new byte[] { 0x07, 0x01 }, At(7, 4));
         for (int i = 0; i < 3; i++) c.Write(new byte[] { 2, 0, 0, 0 }, At(0, 0x60));
         Assert.Equal(3ul, FileDescriptors.ReadCounter(msi));
     }

@@ -95,10 +95,15 @@ Describe 'Read-VfioRegion and Write-VfioRegion' {
         (Read-VfioRegion $edu BAR0 4).Value | Should -Be 0x7fffffff
     }
 
-    It 'raises edu''s interrupt through BAR0 (0x60) onto the bound MSI eventfd' {
+    It 'raises edu''s interrupt through BAR0 (0x60) onto the bound MSI eventfd once bus mastering is on' {
         $fd = New-VfioEventFd
+        $command = (Read-VfioRegion $edu CONFIG 4 -Width 2).Value
         try {
             Set-VfioIrq $edu MSI -EventFd $fd -Confirm:$false
+            Write-VfioRegion $edu BAR0 0x60 1 -Confirm:$false
+            $fd.Read() | Should -Be 0
+            Write-VfioRegion $edu BAR0 0x64 1 -Confirm:$false
+            Set-VfioPciConfig $edu 4 ($command -bor 0x4) -Width 2 -Confirm:$false | Out-Null
             1..3 | ForEach-Object { Write-VfioRegion $edu BAR0 0x60 1 -Confirm:$false }
             $fd.Read() | Should -Be 3
             Write-VfioRegion $edu BAR0 0x64 1 -Confirm:$false
@@ -106,6 +111,7 @@ Describe 'Read-VfioRegion and Write-VfioRegion' {
         }
         finally {
             Set-VfioIrq $edu MSI -Disable -Confirm:$false
+            Set-VfioPciConfig $edu 4 $command -Width 2 -Confirm:$false | Out-Null
             $fd.Dispose()
         }
     }

@@ -43,11 +43,14 @@ Describe 'Region I/O and config space on real vfio-pci devices' -Tag 'RealDevice
         finally { $edu.Dispose() }
     }
 
-    It 'raises edu''s MSI through BAR0 (0x60) exactly as often as it was written' {
+    It 'raises edu''s MSI through BAR0 (0x60) exactly as often as it was written, once bus mastering is on' {
         if (-not $VfioInKernelLane) { return }
         $edu = Open-VfioDevice -Address 0000:00:11.0 -ErrorAction Stop
         $fd = New-VfioEventFd
         try {
+            # An MSI is a memory write by the device: nothing arrives while bus mastering (command bit 2) is off.
+            $command = (Read-VfioRegion $edu CONFIG 4 -Width 2).Value
+            Set-VfioPciConfig $edu 4 ($command -bor 0x4) -Width 2 -Confirm:$false -ErrorAction Stop | Out-Null
             Set-VfioIrq $edu MSI -EventFd $fd -Confirm:$false -ErrorAction Stop
             1..3 | ForEach-Object {
                 Write-VfioRegion $edu BAR0 0x60 1 -Confirm:$false -ErrorAction Stop

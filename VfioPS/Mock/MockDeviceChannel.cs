@@ -26,7 +26,7 @@ public sealed class MockDeviceChannel : IVfioDeviceChannel
         Profile = profile;
         _irqs = new MockIrqController(profile, _gate);
         var config = profile.Config is { } image ? new MockConfigSpace(image) : new MockConfigSpace(PciConfigSize);
-        _regions = new MockRegionSpace(profile, RegionWindow, config, new DeviceInterruptLine(_irqs));
+        _regions = new MockRegionSpace(profile, RegionWindow, config, new DeviceInterruptLine(_irqs, config));
     }
 
     /// <summary>Config space of a profile without a "config" key: 256 zero bytes, nothing writable.</summary>
@@ -52,12 +52,29 @@ public sealed class MockDeviceChannel : IVfioDeviceChannel
         return new MockRegionWindow(region.Size, (region.Flags & VfioRegionFlags.Read) != 0, (region.Flags & VfioRegionFlags.Write) != 0);
     }
 
-    /// <summary>How the device's own registers raise its interrupt: MSI vector 0 while MSI is enabled, else the INTx line.</summary>
+    /// <summary>
+    /// How the device's own registers raise its interrupt: MSI vector 0 while MSI is enabled, else the INTx line. An
+    /// MSI is a memory write by the device, so it goes nowhere while bus mastering is off in the command register
+    /// (the lane: edu's MSI never arrived until bit 2 was set; vfio-pci opens it with the bit clear).
+    /// </summary>
     private sealed class DeviceInterruptLine : IMockInterruptLine
     {
         private readonly MockIrqController _irqs;
-        public DeviceInterruptLine(MockIrqController irqs) => _irqs = irqs;
-        public void Raise() => _irqs.Raise(_irqs.MsiActive ? 1u : 0u, 0);
+        private readonly MockConfigSpace _config;
+
+        public DeviceInterruptLine(MockIrqController irqs, MockConfigSpace config)
+        {
+            _irqs = irqs;
+            _config = config;
+        }
+
+        private bool BusMaster => _config.Size > 4 && (_config.Current[4] & 0x4) != 0;
+
+        public void Raise()
+        {
+            if (!_irqs.MsiActive) _irqs.Raise(0, 0);
+            else if (BusMaster) _irqs.Raise(1, 0);
+        }
         public void Lower()
         {
             if (!_irqs.MsiActive) _irqs.LowerIntx();
