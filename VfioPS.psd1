@@ -19,12 +19,16 @@
         'Get-VfioIrqCapability'
         'Get-VfioIrqInfo'
         'Get-VfioRegion'
+        'Get-VfioPciConfig'
         'New-VfioEventFd'
         'New-VfioMockDevice'
         'Open-VfioDevice'
+        'Read-VfioRegion'
         'Send-VfioMockInterrupt'
         'Set-VfioIrq'
+        'Set-VfioPciConfig'
         'Wait-VfioEventFd'
+        'Write-VfioRegion'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -19,10 +19,66 @@ public sealed class MockDeviceChannel : IVfioDeviceChannel
 
     private readonly MockIrqController _irqs;
 
+    private readonly MockRegionSpace _regions;
+
     public MockDeviceChannel(MockDeviceProfile profile)
     {
         Profile = profile;
         _irqs = new MockIrqController(profile, _gate);
+        var config = profile.Config is { } image ? new MockConfigSpace(image) : new MockConfigSpace(PciConfigSize);
+        _regions = new MockRegionSpace(profile, RegionWindow, config, new DeviceInterruptLine(_irqs, config));
+    }
+
+    /// <summary>Config space of a profile without a "config" key: 256 zero bytes, nothing writable.</summary>
+    private const int PciConfigSize = 256;
+
+    /// <summary>pread on the mock device fd (see <see cref="MockRegionSpace"/>); EBADF once closed.</summary>
+    public RegionIoResult Read(Span<byte> buffer, long offset)
+    {
+        lock (_gate) return _closed ? RegionIoResult.Fail(Errno.EBADF) : _regions.Read(buffer, offset);
+    }
+
+    /// <summary>pwrite on the mock device fd.</summary>
+    public RegionIoResult Write(ReadOnlySpan<byte> buffer, long offset)
+    {
+        lock (_gate) return _closed ? RegionIoResult.Fail(Errno.EBADF) : _regions.Write(buffer, offset);
+    }
+
+    /// <summary>A region's size and access as region I/O sees them: CONFIG from the config space; the rest from the profile's regions.</summary>
+    private MockRegionWindow? RegionWindow(uint index)
+    {
+        if (index == (uint)VfioPciRegionIndex.Config) return new MockRegionWindow((ulong)_regions.Config.Size, true, true);
+        if (!Profile.Regions.Regions.TryGetValue(index, out var region) || region.Refusal != Errno.None) return null;
+        return new MockRegionWindow(region.Size, (region.Flags & VfioRegionFlags.Read) != 0, (region.Flags & VfioRegionFlags.Write) != 0);
+    }
+
+    /// <summary>
+    /// How the device's own registers raise its interrupt: MSI vector 0 while MSI is enabled, else the INTx line. An
+    /// MSI is a memory write by the device, so it goes nowhere while bus mastering is off in the command register
+    /// (the lane: edu's MSI never arrived until bit 2 was set; vfio-pci opens it with the bit clear).
+    /// </summary>
+    private sealed class DeviceInterruptLine : IMockInterruptLine
+    {
+        private readonly MockIrqController _irqs;
+        private readonly MockConfigSpace _config;
+
+        public DeviceInterruptLine(MockIrqController irqs, MockConfigSpace config)
+        {
+            _irqs = irqs;
+            _config = config;
+        }
+
+        private bool BusMaster => _config.Size > 4 && (_config.Current[4] & 0x4) != 0;
+
+        public void Raise()
+        {
+            if (!_irqs.MsiActive) _irqs.Raise(0, 0);
+            else if (BusMaster) _irqs.Raise(1, 0);
+        }
+        public void Lower()
+        {
+            if (!_irqs.MsiActive) _irqs.LowerIntx();
+        }
     }
 
     public MockDeviceProfile Profile { get; }

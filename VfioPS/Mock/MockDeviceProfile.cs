@@ -52,4 +52,10 @@ public sealed class MockDeviceProfile
 
     /// <summary>The VFIO_DEVICE_INFO capability chain ("device.capabilities"); null for devices without one.</summary>
     public MockDeviceCapabilities? DeviceCapabilities { get; init; }
+
+    /// <summary>Config space as the CONFIG region answers it ("config" in the profile); null: a zeroed 256-byte space.</summary>
+    public MockConfigImage? Config { get; init; }
+
+    /// <summary>The register model behind the device's BARs ("deviceModel": "edu"); null: BARs are plain memory.</summary>
+    public string? DeviceModel { get; init; }
 }

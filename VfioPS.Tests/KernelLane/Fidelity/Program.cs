@@ -22,7 +22,7 @@ namespace VfioPS.KernelLane;
 /// the real driver: IRQ info, the argsz-20 compatibility rule, the loopback on every vector, and /proc/interrupts
 /// against the module's record. Exit code 0 only if nothing differed.
 /// </summary>
-public static class Program
+public static partial class Program
 {
     private static readonly Dictionary<string, string> s_profiles = new()
     {
@@ -102,6 +102,7 @@ public static class Program
             Check(bdf, "GET_INFO: flags, regions, irqs equal the mock profile",
                 kernel.Flags == mock.Flags && kernel.NumRegions == mock.NumRegions && kernel.NumIrqs == mock.NumIrqs,
                 $"kernel {kernel.Flags}/{kernel.NumRegions}/{kernel.NumIrqs}, mock {mock.Flags}/{mock.NumRegions}/{mock.NumIrqs}");
+            RegionIo(bdf, kernel, profile);
             Fidelity(bdf, kernel, mock);
             RegionsRead(bdf, kernel, mock);
         }
@@ -140,8 +141,8 @@ public static class Program
         {
             var b = new byte[4];
             BinaryPrimitives.WriteUInt32LittleEndian(b, value);
-            var errno = fdChannel.Write(b, bar0 + register);
-            if (errno != Errno.None) throw new InvalidOperationException($"edu BAR0 write 0x{register:x}: {errno}");
+            var written = fdChannel.Write(b, bar0 + register);
+            if (written.Transferred != b.Length) throw new InvalidOperationException($"edu BAR0 write 0x{register:x}: {written}");
         }
 
         using var waiter = new EventFdWaiter();
