@@ -53,7 +53,7 @@ public static class KernelDevices
         try
         {
             var info = DeviceInfoReader.Read(channel, bdf);
-            var opened = new VfioDevice(bdf, null, channel, info);
+            var opened = new VfioDevice(bdf, null, channel, info) { IommuGroup = device.IommuGroup };
             VfioDeviceRegistry.Register(opened);
             return opened;
         }

@@ -46,4 +46,6 @@ public sealed class MockDeviceProfile
     public uint NumIrqs { get; }
     /// <summary>Indexes below NumIrqs without an entry are refused with EINVAL, as mtty does for the ones it lacks.</summary>
     public IReadOnlyDictionary<uint, MockIrqProfile> Irqs { get; }
+    /// <summary>The profile's "reset" key: reset methods, IOMMU group, hot-reset answer (default: ENODEV, a root-bus device).</summary>
+    public MockResetProfile Reset { get; init; } = MockResetProfile.Default;
 }

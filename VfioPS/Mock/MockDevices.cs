@@ -13,7 +13,7 @@ public static class MockDevices
         {
             // The same GET_INFO path a kernel device goes through.
             var info = DeviceInfoReader.Read(channel, name);
-            var device = new VfioDevice(name, profile.Name, channel, info);
+            var device = new VfioDevice(name, profile.Name, channel, info) { IommuGroup = profile.Reset.IommuGroup };
             VfioDeviceRegistry.Register(device);
             return device;
         }

@@ -15,7 +15,7 @@ namespace VfioPS.Mock;
 /// are embedded resources in the same schema and go through the same reader. Every mistake is reported with the
 /// file and the JSON path of the field, and unknown properties are mistakes, so a typo never goes unnoticed.
 /// </summary>
-public static class MockProfileReader
+public static partial class MockProfileReader
 {
     private const string ResourcePrefix = "VfioPS.Mock.Profiles.";
     private const string BuiltInSource = "built-in";
@@ -101,7 +101,7 @@ public static class MockProfileReader
     private static VfioException Invalid(string source, string path, string problem)
         => new("MockProfileInvalid", VfioErrorKind.InvalidData, $"Mock profile '{source}': {path} {problem}", source);
 
-    private sealed class ProfileParser
+    private sealed partial class ProfileParser
     {
         private readonly string _source;
         public ProfileParser(string source) => _source = source;
@@ -110,7 +110,7 @@ public static class MockProfileReader
 
         public MockDeviceProfile Root(JsonElement root)
         {
-            RequireObject(root, "$", "$schema", "name", "description", "device", "irqs");
+            RequireObject(root, "$", "$schema", "name", "description", "device", "irqs", "reset");
             string name = RequiredString(root, "$", "name");
             if (name.Length == 0 || name.Length > 64 || !name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-' or '_' or '.'))
                 throw Invalid("$.name", $"'{name}' must be 1 to 64 lowercase letters, digits, '-', '_' or '.', because it becomes part of device names such as mock:{name}/1");
@@ -135,7 +135,8 @@ public static class MockProfileReader
                 if (!irqs.TryAdd(irq.Index, irq)) throw Invalid($"$.irqs[{i}].index", $"repeats index {irq.Index}");
                 i++;
             }
-            return new MockDeviceProfile(name, description, _source, deviceFlags, numRegions, numIrqs, irqs);
+            var reset = root.TryGetProperty("reset", out var resetElement) ? Reset(resetElement, "$.reset", deviceFlags) : MockResetProfile.Default;
+            return new MockDeviceProfile(name, description, _source, deviceFlags, numRegions, numIrqs, irqs) { Reset = reset };
         }
 
         private MockIrqProfile Irq(JsonElement entry, string path, uint numIrqs)
