@@ -216,11 +216,11 @@ public class ResetTests
         var e = Assert.Throws<VfioException>(() => DeviceResetter.Reset(edu));
         Assert.Equal("VfioDeviceResetNotSupported", e.ErrorId);
         Assert.Equal(VfioErrorKind.NotImplemented, e.Kind);
-        Assert.Contains("no reset method at all", e.Message);
+        Assert.Contains("It has no reset method: its mock profile 'edu' lists none.", e.Message);
         Assert.False(edu.IoctlCounts.ContainsKey("VFIO_DEVICE_RESET"));
 
         var methods = DeviceResetter.NotSupported(edu, new[] { "pm", "bus" });
-        Assert.Contains("lists pm bus", methods.Message);
+        Assert.Contains("lists pm bus, but none of them worked", methods.Message);
     }
 
     [Fact]

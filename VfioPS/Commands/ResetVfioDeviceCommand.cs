@@ -35,7 +35,7 @@ public sealed class ResetVfioDeviceCommand : VfioHostCmdletBase
                 // Refused before ShouldProcess: -WhatIf says what would fail, not what would be done.
                 if ((device.Flags & Abi.VfioDeviceFlags.Reset) == 0)
                     throw DeviceResetter.NotSupported(device, DeviceResetter.ResetMethods(device, HostPaths));
-                if (!ShouldProcess(device.Name, "Reset the device (VFIO_DEVICE_RESET, a function reset; its IRQ triggers stay bound)")) continue;
+                if (!ShouldProcess(device.Name, "Reset the device (VFIO_DEVICE_RESET; its IRQ triggers stay bound)")) continue;
                 DeviceResetter.Reset(device, HostPaths);
                 if (VerboseShown) WriteVerbose($"{device.Name}: VFIO_DEVICE_RESET returned 0.");
                 if (PassThru) WriteObject(device);

@@ -23,15 +23,19 @@ public static class DeviceResetter
     /// <summary>The error for a device without VFIO_DEVICE_FLAGS_RESET, naming its reset methods or saying it has none.</summary>
     public static VfioException NotSupported(VfioDevice device, string[] methods)
     {
-        string where = device.MockChannel is not null ? $"its mock profile '{device.Profile}'" : "sysfs reset_method";
-        string methodText = methods.Length == 0
-            ? device.MockChannel is { } mock && mock.Profile.Reset.Methods is null
-                ? "its mock profile names no reset methods"
-                : $"the device has no reset method at all ({where} {(device.MockChannel is null ? "does not exist" : "is empty")}: no FLR, no PM reset, no slot or bus reset of its own)"
-            : $"{where} lists {string.Join(" ", methods)}, but none of them worked when vfio-pci enabled the device";
+        var profile = device.MockChannel?.Profile;
+        string list = string.Join(" ", methods);
+        string methodSentence = profile switch
+        {
+            null when methods.Length == 0 => "It has no reset method: sysfs has no reset_method for it (no FLR, no PM reset, no bus reset).",
+            null => $"sysfs reset_method lists {list}, but none of them worked when vfio-pci enabled it.",
+            { Reset.Methods: null } => $"Its mock profile '{profile.Name}' names no reset methods.",
+            _ when methods.Length == 0 => $"It has no reset method: its mock profile '{profile.Name}' lists none.",
+            _ => $"Its mock profile '{profile.Name}' lists {list}, but none of them worked when vfio-pci enabled it.",
+        };
         return new VfioException("VfioDeviceResetNotSupported", VfioErrorKind.NotImplemented,
-            $"'{device.Name}' cannot be reset: VFIO_DEVICE_GET_INFO does not report VFIO_DEVICE_FLAGS_RESET, so VFIO_DEVICE_RESET would fail with EINVAL; {methodText}. " +
-            "Get-VfioResetScope shows whether a slot or bus reset would reach it.", device.Name);
+            $"'{device.Name}' cannot be reset: VFIO_DEVICE_GET_INFO does not report VFIO_DEVICE_FLAGS_RESET, so VFIO_DEVICE_RESET would fail with EINVAL. " +
+            methodSentence + " Get-VfioResetScope shows whether a slot or bus reset would reach it.", device.Name);
     }
 
     /// <summary>Resets the device (one VFIO_DEVICE_RESET); the IRQ record is left as it is (see the class comment).</summary>
