@@ -292,7 +292,8 @@ public class CodecTests
     {
         Assert.Equal("VFIO_DEVICE_GET_IRQ_INFO", VfioIoctl.DeviceRequestName(15213));
         Assert.Equal("VFIO_DEVICE_GET_INFO", VfioIoctl.DeviceRequestName(15211));
-        Assert.Equal("0x3B70", VfioIoctl.DeviceRequestName(0x3B70));
+        Assert.Equal("VFIO_DEVICE_GET_PCI_HOT_RESET_INFO", VfioIoctl.DeviceRequestName(0x3B70));
+        Assert.Equal("0x3B71", VfioIoctl.DeviceRequestName(0x3B71));
     }
 
     // ---- flag values, §1.2 ----

@@ -247,8 +247,7 @@ public class MockGetIrqInfoTests
     {
         using var channel = Open("e1000e");
         byte[] buffer = Request(64, 64, 0);
-        Assert.Equal(IoctlResult.Fail(Errno.ENOTTY), channel.Ioctl(0x3B70, buffer)); // VFIO_DEVICE_GET_PCI_HOT_RESET_INFO
-        Assert.Equal(IoctlResult.Fail(Errno.ENOTTY), channel.Ioctl(VfioIoctl.DeviceReset, buffer));
+        Assert.Equal(IoctlResult.Fail(Errno.ENOTTY), channel.Ioctl(0x3B71, buffer)); // VFIO_DEVICE_PCI_HOT_RESET
         Assert.Equal(IoctlResult.Fail(Errno.ENOTTY), channel.Ioctl(0x40043B65, buffer)); // an _IOW encoding is not a VFIO request
     }
 

@@ -94,6 +94,21 @@ public sealed class PciDeviceEnumeratorTests
     }
 
     [Fact]
+    public void ResetMethodsComeFromResetMethod_AndAMissingFileMeansNone()
+    {
+        using var tree = new FakeHostTree()
+            .Device("0000:00:10.0", "8086:10d3", "020000", "vfio-pci", 3)
+            .Device("0000:00:11.0", "1234:11e8", "00ff00", "vfio-pci", 4)
+            .Device("0000:01:00.0", "8086:10d3", "020000", "vfio-pci", 15);
+        File.WriteAllText(tree.Paths.ResetMethod("0000:00:10.0"), "pm\n");
+        File.WriteAllText(tree.Paths.ResetMethod("0000:01:00.0"), "pm bus\n");
+        var devices = PciDeviceEnumerator.Enumerate(tree.Paths);
+        Assert.Equal(new[] { "pm" }, devices[0].ResetMethods);
+        Assert.Empty(devices[1].ResetMethods);
+        Assert.Equal(new[] { "pm", "bus" }, devices[2].ResetMethods);
+    }
+
+    [Fact]
     public void AGroupWithADeviceOnAHostDriverIsNotViableAndNamesIt()
     {
         using var tree = new FakeHostTree()

@@ -33,7 +33,7 @@ public class ProfileReaderTests
 
     [Fact]
     public void BuiltInNames_AreTheThreeProfiles_WithoutTheSchema()
-        => Assert.Equal(new[] { "e1000e", "edu", "gvt-vgpu", "pci-testdev", "virtio-net" }, MockProfileReader.BuiltInNames);
+        => Assert.Equal(new[] { "e1000e", "e1000e-port", "edu", "gvt-vgpu", "pci-testdev", "virtio-net" }, MockProfileReader.BuiltInNames);
 
     [Theory]
     [InlineData("e1000e", 0x3u, 9u, 5u)]

@@ -37,6 +37,11 @@ NDEV=6
 # drivers in one IOMMU group (two virtio-nets: an Intel function would not do, the kernel's ACS quirks isolate it).
 HOST_DEVICES="@e1000e @virtio-net-pci,vectors=4 @edu @virtio-net-pci,vectors=4 +@virtio-net-pci,vectors=4"
 NHOST=5
+# Devices behind a PCIe root port (QEMU id rp1, in root-bus slot 0x19), for slot and bus resets: a two-function
+# e1000e in the port's slot (0000:01:00.0 and .1, QEMU ids rp1.0 and rp1.1), both on vfio-pci. Both functions land
+# in one IOMMU group: QEMU's e1000e has no ACS and no kernel quirk isolates its functions.
+PORT_DEVICES="rp1/e1000e +e1000e"
+NPORT=2
 
 T0=${EPOCHREALTIME/./}
 lane_exit() {
@@ -121,9 +126,9 @@ else
 fi
 
 # uio_pci_generic: a host driver the lane can bind one function of the shared group to, to make the group not viable.
-ARGS=(--devices "$DEVICES $HOST_DEVICES" --modules "uio_pci_generic e1000e virtio_net" --share "$REPO" --timeout "$TIMEOUT"
+ARGS=(--devices "$DEVICES $HOST_DEVICES $PORT_DEVICES" --modules "uio_pci_generic e1000e virtio_net" --share "$REPO" --timeout "$TIMEOUT"
       --boot-timeout "${KERNEL_LANE_BOOT_TIMEOUT:-120}" --mem "${KERNEL_LANE_MEM:-2048}"
-      --env "NUGET_PACKAGES=$NUGET" --env "KERNEL_LANE_KERNEL=${KPKG#linux-image-}" --env "KERNEL_LANE_NDEV=$NDEV"
+      --env "NUGET_PACKAGES=$NUGET" --env "KERNEL_LANE_KERNEL=${KPKG#linux-image-}" --env "KERNEL_LANE_NDEV=$((NDEV + NPORT))"
       --env "KERNEL_LANE_NHOST=$NHOST")
 case $NUGET/ in "$REPO"/*) ;; *) ARGS+=(--share-ro "$NUGET");; esac    # (inside the repo: already shared)
 # The pwsh the suite's Pester step runs: the one the caller names (build.ps1 passes its own), shared read-only
@@ -136,7 +141,7 @@ if [ -n "${KERNEL_LANE_PWSH:-}" ]; then
 fi
 [ -n "${KERNEL_LANE_SMP:-}" ] && ARGS+=(--smp "$KERNEL_LANE_SMP")
 
-say "$KPKG, devices: $DEVICES $HOST_DEVICES; shares: $REPO (rw), $NUGET (ro); timeout ${TIMEOUT}s"
+say "$KPKG, devices: $DEVICES $HOST_DEVICES $PORT_DEVICES; shares: $REPO (rw), $NUGET (ro); timeout ${TIMEOUT}s"
 CONSOLE=$(mktemp "${TMPDIR:-/tmp}/kernel-lane.XXXXXX") || fail "mktemp failed"
 "$VFIO_VM" "${ARGS[@]}" -- "${CMD[@]}" | tee "$CONSOLE"
 rc=${PIPESTATUS[0]}

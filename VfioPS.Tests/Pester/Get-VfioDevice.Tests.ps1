@@ -9,7 +9,8 @@ BeforeAll {
             [Parameter(Mandatory)][string] $Id,
             [Parameter(Mandatory)][string] $Class,
             [string] $Driver,
-            [int] $Group = -1
+            [int] $Group = -1,
+            [string] $ResetMethod
         )
         $sys = Join-Path $Root 'sys'
         $dir = Join-Path $sys "bus/pci/devices/$Address"
@@ -18,6 +19,8 @@ BeforeAll {
         Set-Content -LiteralPath (Join-Path $dir 'vendor') -Value "0x$vendor"
         Set-Content -LiteralPath (Join-Path $dir 'device') -Value "0x$device"
         Set-Content -LiteralPath (Join-Path $dir 'class') -Value "0x$Class"
+        # The kernel shows reset_method only for a device that has a reset method.
+        if ($ResetMethod) { Set-Content -LiteralPath (Join-Path $dir 'reset_method') -Value $ResetMethod }
         if ($Driver) {
             $driverDir = Join-Path $sys "bus/pci/drivers/$Driver"
             New-Item -ItemType Directory -Path $driverDir -Force | Out-Null
@@ -38,7 +41,7 @@ BeforeAll {
     # -> the device). Pester lists TestDrive recursively, following directory links, before and after each block,
     # so a cycle inside TestDrive hangs the run: the tree lives in a temp folder of its own, removed in AfterAll.
     $root = Join-Path ([System.IO.Path]::GetTempPath()) "vfiops-pester-sysfs-$PID-$([guid]::NewGuid().ToString('N'))"
-    New-FakePciDevice -Root $root -Address '0000:00:10.0' -Id '8086:10d3' -Class '020000' -Driver 'vfio-pci' -Group 3
+    New-FakePciDevice -Root $root -Address '0000:00:10.0' -Id '8086:10d3' -Class '020000' -Driver 'vfio-pci' -Group 3 -ResetMethod 'flr pm'
     New-FakePciDevice -Root $root -Address '0000:00:11.0' -Id '1234:11e8' -Class '00ff00' -Driver 'vfio-pci' -Group 4
     New-FakePciDevice -Root $root -Address '0000:01:00.0' -Id '10de:1b80' -Class '030000' -Driver 'vfio-pci' -Group 7
     New-FakePciDevice -Root $root -Address '0000:01:00.1' -Id '10de:10f0' -Class '040300' -Driver 'snd_hda_intel' -Group 7
@@ -66,6 +69,13 @@ Describe 'Get-VfioDevice' {
         $e1000e.IommuGroup | Should -Be 3
         $e1000e.GroupPath | Should -BeExactly (Join-Path $roots.DevRoot 'vfio/3')
         $e1000e.Usable | Should -BeTrue
+    }
+
+    It 'reads the reset methods from reset_method, and none where the file is missing' {
+        (Get-VfioDevice @roots -Address 0000:00:10.0).ResetMethods | Should -Be @('flr', 'pm')
+        $edu = Get-VfioDevice @roots -Address 0000:00:11.0
+        $edu.ResetMethods.GetType() | Should -Be ([string[]])
+        $edu.ResetMethods | Should -HaveCount 0
     }
 
     It 'filters by address wildcards, with or without the domain' {

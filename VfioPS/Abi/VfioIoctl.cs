@@ -29,6 +29,8 @@ public static class VfioIoctl
     public static readonly uint DeviceGetIrqInfo = Io(Type, Base + 9);
     public static readonly uint DeviceSetIrqs = Io(Type, Base + 10);
     public static readonly uint DeviceReset = Io(Type, Base + 11);
+    /// <summary>On a device fd; the same number is VFIO_IOMMU_GET_INFO on a container fd.</summary>
+    public static readonly uint DeviceGetPciHotResetInfo = Io(Type, Base + 12);
     public static readonly uint DeviceBindIommufd = Io(Type, Base + 18);
 
     /// <summary>The kernel name of a device-fd request, for messages; the hex value when it is not one of ours.</summary>
@@ -39,6 +41,7 @@ public static class VfioIoctl
         if (request == DeviceGetIrqInfo) return "VFIO_DEVICE_GET_IRQ_INFO";
         if (request == DeviceSetIrqs) return "VFIO_DEVICE_SET_IRQS";
         if (request == DeviceReset) return "VFIO_DEVICE_RESET";
+        if (request == DeviceGetPciHotResetInfo) return "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO";
         if (request == DeviceBindIommufd) return "VFIO_DEVICE_BIND_IOMMUFD";
         return "0x" + request.ToString("X");
     }

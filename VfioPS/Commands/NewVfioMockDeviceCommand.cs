@@ -14,7 +14,7 @@ public sealed class NewVfioMockDeviceCommand : VfioCmdletBase
     private const string PathParameterSet = "Path";
     private const string LiteralPathParameterSet = "LiteralPath";
 
-    /// <summary>A built-in profile: e1000e, edu, gvt-vgpu, pci-testdev or virtio-net.</summary>
+    /// <summary>A built-in profile: e1000e, e1000e-port, edu, gvt-vgpu, pci-testdev or virtio-net.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = ProfileParameterSet)]
     [ArgumentCompleter(typeof(MockProfileCompleter))]
     [ValidateNotNullOrEmpty]

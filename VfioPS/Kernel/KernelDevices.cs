@@ -53,7 +53,7 @@ public static class KernelDevices
         try
         {
             var info = DeviceInfoReader.ReadWithCapabilities(channel, bdf);
-            var opened = new VfioDevice(bdf, null, channel, info.Data, info.Capabilities, info.Fault);
+            var opened = new VfioDevice(bdf, null, channel, info.Data, info.Capabilities, info.Fault) { IommuGroup = device.IommuGroup };
             VfioDeviceRegistry.Register(opened);
             return opened;
         }

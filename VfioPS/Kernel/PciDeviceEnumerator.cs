@@ -72,6 +72,20 @@ public static class PciDeviceEnumerator
     }
 
     /// <summary>
+    /// sysfs reset_method: the methods the kernel would use, space-separated, in order. The attribute is visible only
+    /// when the device has a reset method, so a missing file is an empty list; an unreadable one too.
+    /// </summary>
+    internal static string[] ReadResetMethods(VfioHostPaths paths, string address)
+    {
+        try
+        {
+            return File.ReadAllText(paths.ResetMethod(address)).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        }
+        catch (IOException) { return Array.Empty<string>(); }
+        catch (UnauthorizedAccessException) { return Array.Empty<string>(); }
+    }
+
+    /// <summary>
     /// A PCI bridge: it has a secondary bus (a pci_bus folder in its sysfs folder) or its class is 0x0604xx. Bridges
     /// stay on pcieport when a group is handed to vfio-pci: the kernel allows them in a VFIO group, and vfio-pci
     /// refuses devices without a normal header.
@@ -116,7 +130,7 @@ public static class PciDeviceEnumerator
         string? driverOverride = ReadDriverOverride(paths, address);
         bool persistentOverride = persistent.Contains(address) || File.Exists(paths.DriverctlOverride(address));
         return new VfioPciDevice(address, vendor, device, cls, driver, group, groupPath, cdevPath, groupDevices, reason is null, reason,
-            driverOverride, persistentOverride);
+            driverOverride, persistentOverride, ReadResetMethods(paths, address));
     }
 
     private static uint ReadHex(string file)

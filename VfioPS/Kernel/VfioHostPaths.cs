@@ -46,6 +46,8 @@ public sealed record VfioHostPaths(string SysfsRoot, string DevRoot, string EtcR
     public string PciDriver(string name) => Path.Combine(PciDrivers, name);
     public string DriverBind(string name) => Path.Combine(PciDriver(name), "bind");
     public string DriversProbe => Path.Combine(SysfsRoot, "bus", "pci", "drivers_probe");
+    /// <summary>The reset methods the kernel has for the function (absent when it has none).</summary>
+    public string ResetMethod(string address) => Path.Combine(PciDevice(address), "reset_method");
 
     // What makes a binding survive a reboot.
     public const string UdevRuleFileName = "61-vfiops-vfio-pci.rules";

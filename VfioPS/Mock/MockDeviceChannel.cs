@@ -95,12 +95,17 @@ public sealed class MockDeviceChannel : IVfioDeviceChannel
             // A closed fd: what ioctl(2) says for any request on it.
             if (_closed) return IoctlResult.Fail(Errno.EBADF);
 
+            // VFIO_DEVICE_RESET takes no argument: nothing to read before answering it.
+            if (request == VfioIoctl.DeviceReset) return MockResetResponder.Reset(Profile);
+
             bool getInfo = request == VfioIoctl.DeviceGetInfo, getIrqInfo = request == VfioIoctl.DeviceGetIrqInfo, setIrqs = request == VfioIoctl.DeviceSetIrqs;
             bool getRegionInfo = request == VfioIoctl.DeviceGetRegionInfo;
-            // vfio_pci_core_ioctl's default case. Reset is not modelled yet.
-            if (!(getInfo || getIrqInfo || setIrqs || getRegionInfo)) return IoctlResult.Fail(Errno.ENOTTY);
+            bool hotResetInfo = request == VfioIoctl.DeviceGetPciHotResetInfo;
+            // vfio_pci_core_ioctl's default case.
+            if (!(getInfo || getIrqInfo || setIrqs || getRegionInfo || hotResetInfo)) return IoctlResult.Fail(Errno.ENOTTY);
             if (!TryReadArgsz(argument, out uint argsz)) return IoctlResult.Fail(Errno.EFAULT);
             if (getRegionInfo) return Profile.Regions.GetRegionInfo(argument, argsz, Profile.NumRegions);
+            if (hotResetInfo) return MockResetResponder.GetHotResetInfo(Profile, argument);
             if (getInfo && Profile.DeviceCapabilities is { } deviceCaps) return deviceCaps.GetInfo(argument, argsz, Profile);
             if (getInfo) return GetInfo(argument, argsz);
             if (getIrqInfo) return GetIrqInfo(argument, argsz);

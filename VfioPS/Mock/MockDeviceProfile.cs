@@ -58,4 +58,6 @@ public sealed class MockDeviceProfile
 
     /// <summary>The register model behind the device's BARs ("deviceModel": "edu"); null: BARs are plain memory.</summary>
     public string? DeviceModel { get; init; }
+    /// <summary>The profile's "reset" key: reset methods, IOMMU group, hot-reset answer (default: ENODEV, a root-bus device).</summary>
+    public MockResetProfile Reset { get; init; } = MockResetProfile.Default;
 }

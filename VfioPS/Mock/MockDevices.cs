@@ -13,7 +13,7 @@ public static class MockDevices
         {
             // The same GET_INFO path a kernel device goes through.
             var info = DeviceInfoReader.ReadWithCapabilities(channel, name);
-            var device = new VfioDevice(name, profile.Name, channel, info.Data, info.Capabilities, info.Fault);
+            var device = new VfioDevice(name, profile.Name, channel, info.Data, info.Capabilities, info.Fault) { IommuGroup = profile.Reset.IommuGroup };
             VfioDeviceRegistry.Register(device);
             return device;
         }

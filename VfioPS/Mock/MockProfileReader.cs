@@ -110,7 +110,7 @@ public static partial class MockProfileReader
 
         public MockDeviceProfile Root(JsonElement root)
         {
-            RequireObject(root, "$", "$schema", "name", "description", "device", "irqs", "regions", "config", "deviceModel");
+            RequireObject(root, "$", "$schema", "name", "description", "device", "irqs", "regions", "config", "deviceModel", "reset");
             string name = RequiredString(root, "$", "name");
             if (name.Length == 0 || name.Length > 64 || !name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-' or '_' or '.'))
                 throw Invalid("$.name", $"'{name}' must be 1 to 64 lowercase letters, digits, '-', '_' or '.', because it becomes part of device names such as mock:{name}/1");
@@ -134,12 +134,14 @@ public static partial class MockProfileReader
                 if (!irqs.TryAdd(irq.Index, irq)) throw Invalid($"$.irqs[{i}].index", $"repeats index {irq.Index}");
                 i++;
             }
+            var reset = root.TryGetProperty("reset", out var resetElement) ? Reset(resetElement, "$.reset", deviceFlags) : MockResetProfile.Default;
             return new MockDeviceProfile(name, description, _source, deviceFlags, numRegions, numIrqs, irqs)
             {
                 Regions = RegionTable(root, numRegions),
                 DeviceCapabilities = deviceCapabilities,
                 Config = ConfigImage(root),
                 DeviceModel = DeviceModelName(root),
+                Reset = reset,
             };
         }
 

@@ -51,6 +51,17 @@ public sealed class VfioDevice : IDisposable
 
     /// <summary>Where and why the device-info chain was malformed; null when it was read whole (or there was none).</summary>
     public Operations.ChainFault? CapabilityFault { get; }
+    /// <summary>
+    /// The IOMMU group of the device: sysfs's for a real device (read when it was opened), the profile's
+    /// reset.iommuGroup for a mock; null when there is none.
+    /// </summary>
+    public int? IommuGroup { get; internal init; }
+
+    /// <summary>
+    /// Whether this object holds its IOMMU group open: a device opened through its group (or a mock standing for a
+    /// group). A device opened through its cdev holds no group fd, so it cannot give one to VFIO_DEVICE_PCI_HOT_RESET.
+    /// </summary>
+    internal bool HoldsGroup => IommuGroup is not null && (KernelChannel is null || _channel.Kind == "Kernel group");
 
     /// <summary>How many ioctls of each kind went to the device through VfioPS, by kernel name.</summary>
     public IReadOnlyDictionary<string, long> IoctlCounts => _counted.Counts;
@@ -106,7 +117,7 @@ public sealed class VfioDevice : IDisposable
         private static readonly uint[] s_known =
         {
             VfioIoctl.DeviceGetInfo, VfioIoctl.DeviceGetRegionInfo, VfioIoctl.DeviceGetIrqInfo, VfioIoctl.DeviceSetIrqs,
-            VfioIoctl.DeviceReset, VfioIoctl.DeviceBindIommufd,
+            VfioIoctl.DeviceReset, VfioIoctl.DeviceBindIommufd, VfioIoctl.DeviceGetPciHotResetInfo,
         };
 
         private readonly IVfioDeviceChannel _inner;

@@ -7,7 +7,8 @@ namespace VfioPS;
 public sealed class VfioPciDevice
 {
     internal VfioPciDevice(string address, ushort vendorId, ushort deviceId, uint @class, string? driver, int? iommuGroup,
-        string? groupPath, string? cdevPath, string[] groupDevices, bool usable, string? unusableReason, string? driverOverride = null, bool persistentOverride = false)
+        string? groupPath, string? cdevPath, string[] groupDevices, bool usable, string? unusableReason, string? driverOverride = null, bool persistentOverride = false,
+        string[]? resetMethods = null)
     {
         Address = address;
         VendorId = vendorId;
@@ -22,6 +23,7 @@ public sealed class VfioPciDevice
         UnusableReason = unusableReason;
         DriverOverride = driverOverride;
         PersistentOverride = persistentOverride;
+        ResetMethods = resetMethods ?? Array.Empty<string>();
     }
 
     /// <summary>DDDD:BB:DD.F; binds by property name to -Device (alias Address) of the other cmdlets.</summary>
@@ -53,6 +55,12 @@ public sealed class VfioPciDevice
     /// (/etc/udev/rules.d/61-vfiops-vfio-pci.rules) or a driverctl override file (/etc/driverctl.d/pci-&lt;address&gt;).
     /// </summary>
     public bool PersistentOverride { get; }
+    /// <summary>
+    /// The reset methods the kernel can use on the function, in the order it tries them, from sysfs reset_method
+    /// (flr, af_flr, pm, bus, acpi, device_specific, cxl_bus). Empty when the file does not exist: the kernel shows
+    /// it only for a device that has at least one.
+    /// </summary>
+    public string[] ResetMethods { get; }
 
     public override string ToString() => Address;
 }
