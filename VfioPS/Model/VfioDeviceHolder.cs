@@ -22,7 +22,7 @@ public sealed class VfioDeviceHolder
     /// /dev/vfio/devices/vfioN (this device alone).
     /// </summary>
     public string Node { get; }
-    /// <summary>The process id; binds by property name to -Id of Get-Process and Stop-Process through the alias Id.</summary>
+    /// <summary>The process id (Get-Process -Id $holder.Pid).</summary>
     public int Pid { get; }
     /// <summary>The process's name (/proc/&lt;pid&gt;/comm, at most 15 characters), e.g. qemu-system-x86.</summary>
     public string Command { get; }
