@@ -20,12 +20,16 @@
         'Get-VfioDeviceInterrupt'
         'Get-VfioIrqCapability'
         'Get-VfioIrqInfo'
+        'Get-VfioPciConfig'
         'New-VfioEventFd'
         'New-VfioMockDevice'
         'Open-VfioDevice'
+        'Read-VfioRegion'
         'Send-VfioMockInterrupt'
         'Set-VfioIrq'
+        'Set-VfioPciConfig'
         'Wait-VfioEventFd'
+        'Write-VfioRegion'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

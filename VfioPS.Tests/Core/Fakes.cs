@@ -23,6 +23,12 @@ internal static class Bytes
     public static void PutU32(byte[] buffer, int offset, uint value) => BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(offset), value);
     public static void PutU16(byte[] buffer, int offset, ushort value) => BinaryPrimitives.WriteUInt16LittleEndian(buffer.AsSpan(offset), value);
     public static uint U32(byte[] buffer, int offset) => BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(offset));
+    public static ulong U64(byte[] buffer, int offset) => BinaryPrimitives.ReadUInt64LittleEndian(buffer.AsSpan(offset));
+
+    // Span forms, for fakes that answer inside an ioctl handler.
+    public static uint U32Span(Span<byte> buffer, int offset) => BinaryPrimitives.ReadUInt32LittleEndian(buffer.Slice(offset));
+    public static void PutU32Span(Span<byte> buffer, int offset, uint value) => BinaryPrimitives.WriteUInt32LittleEndian(buffer.Slice(offset), value);
+    public static void PutU64Span(Span<byte> buffer, int offset, ulong value) => BinaryPrimitives.WriteUInt64LittleEndian(buffer.Slice(offset), value);
 
     /// <summary>True when every byte from <paramref name="from"/> to the end is 0xAA.</summary>
     public static bool UntouchedFrom(byte[] buffer, int from)

@@ -42,7 +42,7 @@ public class IrqInfoReaderTests
             Assert.True(device.IsOpen);
             Assert.Equal("gvt-vgpu", device.Profile);
             Assert.Equal(6u, device.NumIrqs);
-            Assert.Equal(9u, device.NumRegions);
+            Assert.Equal(11u, device.NumRegions);
             Assert.Equal(VfioDeviceFlags.Pci, device.Flags);
             Assert.True(VfioDeviceRegistry.TryGet(name, out var found));
             Assert.Same(device, found);

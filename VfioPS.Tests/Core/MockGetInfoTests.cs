@@ -133,6 +133,6 @@ public class MockGetInfoTests
         Assert.Equal(IoctlResult.Success, channel.Ioctl(GetInfo, buffer));
         Assert.Equal(6u, Bytes.U32(buffer, 12));
         Assert.Equal(2u, Bytes.U32(buffer, 4));
-        Assert.Equal(9u, Bytes.U32(buffer, 8));
+        Assert.Equal(11u, Bytes.U32(buffer, 8)); // 9 fixed regions, the OpRegion and the EDID region
     }
 }

@@ -38,7 +38,7 @@ public class ProfileReaderTests
     [Theory]
     [InlineData("e1000e", 0x3u, 9u, 5u)]
     [InlineData("edu", 0x2u, 9u, 5u)]
-    [InlineData("gvt-vgpu", 0x2u, 9u, 6u)]
+    [InlineData("gvt-vgpu", 0x2u, 11u, 6u)]
     public void BuiltInProfile_Parses(string name, uint flags, uint numRegions, uint numIrqs)
     {
         var profile = MockProfileReader.LoadBuiltIn(name);

@@ -6,7 +6,7 @@ BeforeDiscovery {
     $builtInProfiles = @(
         @{ DeviceProfile = 'e1000e'; Flags = 3; FlagNames = 'Reset, Pci'; NumRegions = 9; NumIrqs = 5 }
         @{ DeviceProfile = 'edu'; Flags = 2; FlagNames = 'Pci'; NumRegions = 9; NumIrqs = 5 }
-        @{ DeviceProfile = 'gvt-vgpu'; Flags = 2; FlagNames = 'Pci'; NumRegions = 9; NumIrqs = 6 }
+        @{ DeviceProfile = 'gvt-vgpu'; Flags = 2; FlagNames = 'Pci'; NumRegions = 11; NumIrqs = 6 }
     )
 
     # Profile files with one mistake each, and the JSON path the error must name.

@@ -30,4 +30,15 @@ public interface IVfioDeviceChannel : IDisposable
     /// claims more than the buffer holds fails with EFAULT rather than corrupting memory.
     /// </summary>
     IoctlResult Ioctl(uint request, Span<byte> argument);
+
+    /// <summary>
+    /// pread(2) at <paramref name="offset"/> of the device fd: region access, at the offsets
+    /// VFIO_DEVICE_GET_REGION_INFO gives (vfio-pci puts region index N at N &lt;&lt; 40). The device may move fewer
+    /// bytes than the buffer holds; the result says how many. A channel without regions answers as the kernel does
+    /// for a file that cannot be read: EINVAL.
+    /// </summary>
+    RegionIoResult Read(Span<byte> buffer, long offset) => RegionIoResult.Fail(Errno.EINVAL);
+
+    /// <summary>pwrite(2) at <paramref name="offset"/> of the device fd; as <see cref="Read"/>.</summary>
+    RegionIoResult Write(ReadOnlySpan<byte> buffer, long offset) => RegionIoResult.Fail(Errno.EINVAL);
 }

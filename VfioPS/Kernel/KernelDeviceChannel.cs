@@ -30,10 +30,10 @@ internal sealed class KernelDeviceChannel : IVfioDeviceChannel
     public IoctlResult Ioctl(uint request, Span<byte> argument) => _nodes.Ioctl(_device, request, argument);
 
     /// <summary>pread(2) on the device fd: region access at the offset VFIO_DEVICE_GET_REGION_INFO gives.</summary>
-    public Errno Read(Span<byte> buffer, long offset) => KernelSyscalls.Pread(_device, buffer, offset);
+    public RegionIoResult Read(Span<byte> buffer, long offset) => KernelSyscalls.Pread(_device, buffer, offset);
 
     /// <summary>pwrite(2) on the device fd.</summary>
-    public Errno Write(ReadOnlySpan<byte> buffer, long offset) => KernelSyscalls.Pwrite(_device, buffer, offset);
+    public RegionIoResult Write(ReadOnlySpan<byte> buffer, long offset) => KernelSyscalls.Pwrite(_device, buffer, offset);
 
     public void Dispose()
     {

@@ -64,7 +64,8 @@ internal static unsafe class KernelSyscalls
         }
     }
 
-    public static Errno Pread(SafeFileDescriptorHandle fd, Span<byte> buffer, long offset)
+    /// <summary>pread(fd, buffer, offset): the bytes read (possibly fewer than asked), or the errno.</summary>
+    public static RegionIoResult Pread(SafeFileDescriptorHandle fd, Span<byte> buffer, long offset)
     {
         bool added = false;
         try
@@ -75,7 +76,12 @@ internal static unsafe class KernelSyscalls
             {
                 n = pread(fd.Fd, p, (size_t)(uint)buffer.Length, (off_t)offset);
             }
-            return n == buffer.Length ? Errno.None : n < 0 ? (Errno)LibC.errno : Errno.EIO;
+            // errno first: nothing may run between the call and reading it.
+            return n < 0 ? RegionIoResult.Fail((Errno)LibC.errno) : RegionIoResult.Moved(n);
+        }
+        catch (ObjectDisposedException)
+        {
+            return RegionIoResult.Fail(Errno.EBADF);
         }
         finally
         {
@@ -83,7 +89,8 @@ internal static unsafe class KernelSyscalls
         }
     }
 
-    public static Errno Pwrite(SafeFileDescriptorHandle fd, ReadOnlySpan<byte> buffer, long offset)
+    /// <summary>pwrite(fd, buffer, offset): the bytes written (possibly fewer than asked), or the errno.</summary>
+    public static RegionIoResult Pwrite(SafeFileDescriptorHandle fd, ReadOnlySpan<byte> buffer, long offset)
     {
         bool added = false;
         try
@@ -94,7 +101,12 @@ internal static unsafe class KernelSyscalls
             {
                 n = pwrite(fd.Fd, p, (size_t)(uint)buffer.Length, (off_t)offset);
             }
-            return n == buffer.Length ? Errno.None : n < 0 ? (Errno)LibC.errno : Errno.EIO;
+            // errno first: nothing may run between the call and reading it.
+            return n < 0 ? RegionIoResult.Fail((Errno)LibC.errno) : RegionIoResult.Moved(n);
+        }
+        catch (ObjectDisposedException)
+        {
+            return RegionIoResult.Fail(Errno.EBADF);
         }
         finally
         {

@@ -19,10 +19,49 @@ public sealed class MockDeviceChannel : IVfioDeviceChannel
 
     private readonly MockIrqController _irqs;
 
+    private readonly MockRegionSpace _regions;
+
     public MockDeviceChannel(MockDeviceProfile profile)
     {
         Profile = profile;
         _irqs = new MockIrqController(profile, _gate);
+        var config = profile.Config is { } image ? new MockConfigSpace(image) : new MockConfigSpace(PciConfigSize);
+        _regions = new MockRegionSpace(profile, RegionWindow, config, new DeviceInterruptLine(_irqs));
+    }
+
+    /// <summary>Config space of a profile without a "config" key: 256 zero bytes, nothing writable.</summary>
+    private const int PciConfigSize = 256;
+
+    /// <summary>pread on the mock device fd (see <see cref="MockRegionSpace"/>); EBADF once closed.</summary>
+    public RegionIoResult Read(Span<byte> buffer, long offset)
+    {
+        lock (_gate) return _closed ? RegionIoResult.Fail(Errno.EBADF) : _regions.Read(buffer, offset);
+    }
+
+    /// <summary>pwrite on the mock device fd.</summary>
+    public RegionIoResult Write(ReadOnlySpan<byte> buffer, long offset)
+    {
+        lock (_gate) return _closed ? RegionIoResult.Fail(Errno.EBADF) : _regions.Write(buffer, offset);
+    }
+
+    /// <summary>A region's size and access as region I/O sees them: CONFIG from the config space; the rest from the profile's regions.</summary>
+    private MockRegionWindow? RegionWindow(uint index)
+    {
+        if (index == (uint)VfioPciRegionIndex.Config) return new MockRegionWindow((ulong)_regions.Config.Size, true, true);
+        if (!Profile.Regions.Regions.TryGetValue(index, out var region) || region.Refusal != Errno.None) return null;
+        return new MockRegionWindow(region.Size, (region.Flags & VfioRegionFlags.Read) != 0, (region.Flags & VfioRegionFlags.Write) != 0);
+    }
+
+    /// <summary>How the device's own registers raise its interrupt: MSI vector 0 while MSI is enabled, else the INTx line.</summary>
+    private sealed class DeviceInterruptLine : IMockInterruptLine
+    {
+        private readonly MockIrqController _irqs;
+        public DeviceInterruptLine(MockIrqController irqs) => _irqs = irqs;
+        public void Raise() => _irqs.Raise(_irqs.MsiActive ? 1u : 0u, 0);
+        public void Lower()
+        {
+            if (!_irqs.MsiActive) _irqs.LowerIntx();
+        }
     }
 
     public MockDeviceProfile Profile { get; }
@@ -40,9 +79,12 @@ public sealed class MockDeviceChannel : IVfioDeviceChannel
             if (_closed) return IoctlResult.Fail(Errno.EBADF);
 
             bool getInfo = request == VfioIoctl.DeviceGetInfo, getIrqInfo = request == VfioIoctl.DeviceGetIrqInfo, setIrqs = request == VfioIoctl.DeviceSetIrqs;
-            // vfio_pci_core_ioctl's default case. Regions and reset are not modelled yet.
-            if (!(getInfo || getIrqInfo || setIrqs)) return IoctlResult.Fail(Errno.ENOTTY);
+            bool getRegionInfo = request == VfioIoctl.DeviceGetRegionInfo;
+            // vfio_pci_core_ioctl's default case. Reset is not modelled yet.
+            if (!(getInfo || getIrqInfo || setIrqs || getRegionInfo)) return IoctlResult.Fail(Errno.ENOTTY);
             if (!TryReadArgsz(argument, out uint argsz)) return IoctlResult.Fail(Errno.EFAULT);
+            if (getRegionInfo) return Profile.Regions.GetRegionInfo(argument, argsz, Profile.NumRegions);
+            if (getInfo && Profile.DeviceCapabilities is { } deviceCaps) return deviceCaps.GetInfo(argument, argsz, Profile);
             if (getInfo) return GetInfo(argument, argsz);
             if (getIrqInfo) return GetIrqInfo(argument, argsz);
             return _irqs.SetIrqs(argument);

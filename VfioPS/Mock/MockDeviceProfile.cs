@@ -46,4 +46,16 @@ public sealed class MockDeviceProfile
     public uint NumIrqs { get; }
     /// <summary>Indexes below NumIrqs without an entry are refused with EINVAL, as mtty does for the ones it lacks.</summary>
     public IReadOnlyDictionary<uint, MockIrqProfile> Irqs { get; }
+
+    /// <summary>The regions VFIO_DEVICE_GET_REGION_INFO answers for ("regions" in the profile); none when not given.</summary>
+    public MockRegionTable Regions { get; init; } = MockRegionTable.Empty;
+
+    /// <summary>The VFIO_DEVICE_INFO capability chain ("device.capabilities"); null for devices without one.</summary>
+    public MockDeviceCapabilities? DeviceCapabilities { get; init; }
+
+    /// <summary>Config space as the CONFIG region answers it ("config" in the profile); null: a zeroed 256-byte space.</summary>
+    public MockConfigImage? Config { get; init; }
+
+    /// <summary>The register model behind the device's BARs ("deviceModel": "edu"); null: BARs are plain memory.</summary>
+    public string? DeviceModel { get; init; }
 }

@@ -394,6 +394,8 @@ internal sealed class MockIrqController : IDisposable
     public void LowerIntx() => _lineAsserted = false;
 
     public bool IntxLineAsserted => _lineAsserted;
+    /// <summary>Whether MSI is the enabled index: a device raises MSI then, and INTx otherwise (PCI's rule, edu follows it).</summary>
+    public bool MsiActive => _active == ActiveType.Msi;
     public bool IntxMasked => _intxMasked;
 
     private static bool Signal(SafeFileDescriptorHandle? trigger)

@@ -15,7 +15,7 @@ namespace VfioPS.Mock;
 /// are embedded resources in the same schema and go through the same reader. Every mistake is reported with the
 /// file and the JSON path of the field, and unknown properties are mistakes, so a typo never goes unnoticed.
 /// </summary>
-public static class MockProfileReader
+public static partial class MockProfileReader
 {
     private const string ResourcePrefix = "VfioPS.Mock.Profiles.";
     private const string BuiltInSource = "built-in";
@@ -101,7 +101,7 @@ public static class MockProfileReader
     private static VfioException Invalid(string source, string path, string problem)
         => new("MockProfileInvalid", VfioErrorKind.InvalidData, $"Mock profile '{source}': {path} {problem}", source);
 
-    private sealed class ProfileParser
+    private sealed partial class ProfileParser
     {
         private readonly string _source;
         public ProfileParser(string source) => _source = source;
@@ -110,17 +110,16 @@ public static class MockProfileReader
 
         public MockDeviceProfile Root(JsonElement root)
         {
-            RequireObject(root, "$", "$schema", "name", "description", "device", "irqs");
+            RequireObject(root, "$", "$schema", "name", "description", "device", "irqs", "regions", "config", "deviceModel");
             string name = RequiredString(root, "$", "name");
             if (name.Length == 0 || name.Length > 64 || !name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-' or '_' or '.'))
                 throw Invalid("$.name", $"'{name}' must be 1 to 64 lowercase letters, digits, '-', '_' or '.', because it becomes part of device names such as mock:{name}/1");
             string? description = root.TryGetProperty("description", out var d) ? String(d, "$.description") : null;
 
             var device = Required(root, "$", "device");
-            RequireObject(device, "$.device", "flags", "numRegions", "numIrqs");
+            RequireObject(device, "$.device", "flags", "numRegions", "numIrqs", "capabilities");
             var deviceFlags = (VfioDeviceFlags)Flags<VfioDeviceFlags>(Required(device, "$.device", "flags"), "$.device.flags");
-            if ((deviceFlags & VfioDeviceFlags.Caps) != 0)
-                throw Invalid("$.device.flags", "has Caps, but mock profiles do not describe device-info capabilities; the kernel sets VFIO_DEVICE_FLAGS_CAPS only when it has a chain to return");
+            var deviceCapabilities = DeviceCapabilities(device, deviceFlags);
             uint numRegions = UInt(Required(device, "$.device", "numRegions"), "$.device.numRegions");
             uint numIrqs = UInt(Required(device, "$.device", "numIrqs"), "$.device.numIrqs");
             if (numIrqs > 4096) throw Invalid("$.device.numIrqs", $"is {numIrqs}; a mock device has at most 4096 IRQ indexes");
@@ -135,7 +134,13 @@ public static class MockProfileReader
                 if (!irqs.TryAdd(irq.Index, irq)) throw Invalid($"$.irqs[{i}].index", $"repeats index {irq.Index}");
                 i++;
             }
-            return new MockDeviceProfile(name, description, _source, deviceFlags, numRegions, numIrqs, irqs);
+            return new MockDeviceProfile(name, description, _source, deviceFlags, numRegions, numIrqs, irqs)
+            {
+                Regions = RegionTable(root, numRegions),
+                DeviceCapabilities = deviceCapabilities,
+                Config = ConfigImage(root),
+                DeviceModel = DeviceModelName(root),
+            };
         }
 
         private MockIrqProfile Irq(JsonElement entry, string path, uint numIrqs)

@@ -130,6 +130,11 @@ public sealed class VfioDevice : IDisposable
             return _inner.Ioctl(request, argument);
         }
 
+        // Region I/O is not an ioctl: passed through uncounted.
+        public RegionIoResult Read(Span<byte> buffer, long offset) => _inner.Read(buffer, offset);
+
+        public RegionIoResult Write(ReadOnlySpan<byte> buffer, long offset) => _inner.Write(buffer, offset);
+
         public void Dispose() => _inner.Dispose();
     }
 

@@ -22,7 +22,7 @@ namespace VfioPS.KernelLane;
 /// the real driver: IRQ info, the argsz-20 compatibility rule, the loopback on every vector, and /proc/interrupts
 /// against the module's record. Exit code 0 only if nothing differed.
 /// </summary>
-public static class Program
+public static partial class Program
 {
     private static readonly Dictionary<string, string> s_profiles = new()
     {
@@ -89,6 +89,12 @@ public static class Program
             Console.WriteLine($"  index {i} {info.Name,-6} count {info.Count} flags 0x{(uint)info.Flags:x} {(info.Supported ? "" : info.UnsupportedReason)}");
         }
         CompatibilityRule(kernel);
+        for (uint i = 0; i < kernel.NumRegions; i++)
+        {
+            var region = RegionInfoReader.Read(kernel, i);
+            Console.WriteLine($"  region {i} {region.Info.Name,-6} size 0x{region.Info.Size:x} offset 0x{region.Info.Offset:x} flags 0x{(uint)region.Info.Flags:x} " +
+                $"caps [{string.Join(", ", region.Info.Capabilities.Select(c => $"{c.Name} v{c.Version} @{c.Offset}"))}]{(region.Info.Supported ? "" : " " + region.Info.UnsupportedReason)}");
+        }
 
         if (s_profiles.TryGetValue(id, out string? profile) && MockProfileReader.BuiltInNames.Contains(profile))
         {
@@ -96,7 +102,9 @@ public static class Program
             Check(bdf, "GET_INFO: flags, regions, irqs equal the mock profile",
                 kernel.Flags == mock.Flags && kernel.NumRegions == mock.NumRegions && kernel.NumIrqs == mock.NumIrqs,
                 $"kernel {kernel.Flags}/{kernel.NumRegions}/{kernel.NumIrqs}, mock {mock.Flags}/{mock.NumRegions}/{mock.NumIrqs}");
+            RegionIo(bdf, kernel, profile);
             Fidelity(bdf, kernel, mock);
+            RegionsRead(bdf, kernel, mock);
         }
         else
         {
@@ -133,8 +141,8 @@ public static class Program
         {
             var b = new byte[4];
             BinaryPrimitives.WriteUInt32LittleEndian(b, value);
-            var errno = fdChannel.Write(b, bar0 + register);
-            if (errno != Errno.None) throw new InvalidOperationException($"edu BAR0 write 0x{register:x}: {errno}");
+            var written = fdChannel.Write(b, bar0 + register);
+            if (written.Transferred != b.Length) throw new InvalidOperationException($"edu BAR0 write 0x{register:x}: {written}");
         }
 
         using var waiter = new EventFdWaiter();
@@ -365,6 +373,26 @@ public static class Program
                     return b;
                 });
 
+        // GET_REGION_INFO on every index up to num_regions+1 and 0xffffffff, at every argsz from 0 to 64 and at the
+        // size the device asked for, in a buffer of max(32, argsz) bytes plus 16 guard bytes, all 0xAA but argsz and
+        // index: what is written, what is left as passed (cap_offset without a chain) and that nothing lands past argsz.
+        uint regionInfo = VfioIoctl.DeviceGetRegionInfo;
+        foreach (uint index in Enumerable.Range(0, (int)kernelDevice.NumRegions + 2).Select(i => (uint)i).Append(0xffffffffu))
+        {
+            Build Region(uint argsz) => _ =>
+            {
+                var b = new byte[Math.Max(32, (int)argsz) + 16];
+                b.AsSpan().Fill(0xAA);
+                BinaryPrimitives.WriteUInt32LittleEndian(b, argsz);
+                BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(8), index);
+                return b;
+            };
+            for (uint argsz = 0; argsz <= 64; argsz++) Same($"GET_REGION_INFO index {index} argsz {argsz}", regionInfo, Region(argsz));
+            var probe = Region(32)(kernel);
+            if (!kernel.Channel.Ioctl(regionInfo, probe).IsError && BinaryPrimitives.ReadUInt32LittleEndian(probe) is uint asked and > 32)
+                Same($"GET_REGION_INFO index {index} retry argsz {asked}", regionInfo, Region(asked));
+        }
+
         // vfio-abi.md §2.8 and §7, one by one from a clean state.
         Reset(); Same("SET_IRQS two data types", set, _ => Header(20, 0x23, 2, 0, 0));
         Reset(); Same("SET_IRQS unknown flag bit 6", set, _ => Header(20, 0x61, 2, 0, 0));
@@ -465,6 +493,19 @@ public static class Program
             });
         }
         Reset();
+    }
+
+    /// <summary>The module's region reader on the real driver and on the mock: the same typed answer for every index.</summary>
+    private static void RegionsRead(string bdf, VfioDevice kernel, VfioDevice mock)
+    {
+        static string Show(RegionInfoResult r) => $"{r.Info.Name} size 0x{r.Info.Size:x} offset 0x{r.Info.Offset:x} flags {r.Info.Flags} " +
+            $"supported {r.Info.Supported} msix-mappable {r.Info.MsixMappable} caps [{string.Join(" ", r.Info.Capabilities.Select(c => $"{c.Id}v{c.Version}@{c.Offset}:{Convert.ToHexString(c.Data)}"))}] fault {r.Fault?.Kind.ToString() ?? "none"}";
+        for (uint i = 0; i < kernel.NumRegions; i++)
+        {
+            string k = Show(RegionInfoReader.Read(kernel, i)), m = Show(RegionInfoReader.Read(mock, i));
+            s_rows.Add($"{Truncate($"Get-VfioRegion reader: region {i}", 58),-58} {bdf,-12} {(k == m ? "same" : "DIFFER"),-14} {"",-14} {k}");
+            Check(bdf, $"region reader: region {i} reads the same on the kernel and the mock", k == m, $"kernel {k}; mock {m}");
+        }
     }
 
     /// <summary>The module's operations on the real driver: loopback on every vector, and /proc/interrupts vs the record.</summary>
