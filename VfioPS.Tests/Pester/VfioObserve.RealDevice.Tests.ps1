@@ -8,7 +8,7 @@ BeforeAll {
 
     $edu = '0000:00:11.0'
 
-    # The child's script: open edu, bind an eventfd to -Index, say "ready", wait for the go file, raise $Count
+    # The child's script: open edu, enable bus mastering, bind an eventfd to -Index, say "ready", wait for the go file, raise $Count
     # interrupts one at a time (each waited for on the eventfd, then acknowledged; INTx also unmasked, since vfio-pci
     # masks the line when it fires), say "raised", wait for the done file, close.
     function Start-VfioEduRaiser {
@@ -17,6 +17,10 @@ BeforeAll {
         Start-VfioChildPwsh -Command (@(
                 "`$ErrorActionPreference = 'Stop'"
                 "`$d = Open-VfioDevice -Address $edu"
+                # vfio-pci opens a device with Bus Master Enable cleared; an MSI is a memory write by the device, which
+                # QEMU drops while it is clear, so the holder sets it (through the CONFIG region, as QEMU does).
+                "`$command = (Read-VfioRegion `$d CONFIG 4 -Width 2).Value"
+                "Write-VfioRegion `$d CONFIG 4 (`$command -bor 4) -Width 2 -Confirm:`$false"
                 "`$fd = New-VfioEventFd"
                 "Set-VfioIrq `$d $Index -EventFd `$fd -Confirm:`$false"
                 "'ready'; [Console]::Out.Flush()"
