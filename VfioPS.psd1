@@ -16,6 +16,8 @@
         'Disable-VfioDevice'
         'Enable-VfioDevice'
         'Get-VfioDevice'
+        'Get-VfioDeviceHolder'
+        'Get-VfioDeviceInterrupt'
         'Get-VfioIrqCapability'
         'Get-VfioIrqInfo'
         'Get-VfioRegion'

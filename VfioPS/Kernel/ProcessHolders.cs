@@ -18,21 +18,31 @@ public sealed record ProcessHolder(int Pid, string Command, string CommandLine)
 internal static class ProcessHolders
 {
     public static IReadOnlyList<ProcessHolder> Find(string procRoot, string path)
+        => FindAll(procRoot, new[] { path }, includeSelf: false)[path];
+
+    /// <summary>
+    /// The holders of each of <paramref name="paths"/>, from one pass over /proc (every path has an entry, empty when
+    /// nobody holds it), in pid order. With <paramref name="includeSelf"/> this process is looked into too.
+    /// </summary>
+    public static IReadOnlyDictionary<string, IReadOnlyList<ProcessHolder>> FindAll(string procRoot, IReadOnlyCollection<string> paths, bool includeSelf)
     {
-        var holders = new List<ProcessHolder>();
+        var found = paths.Distinct(StringComparer.Ordinal).ToDictionary(p => p, _ => new List<ProcessHolder>(), StringComparer.Ordinal);
         try
         {
             foreach (string procDir in Directory.EnumerateDirectories(procRoot))
             {
-                if (!int.TryParse(Path.GetFileName(procDir), out int pid) || pid == Environment.ProcessId) continue;
+                if (!int.TryParse(Path.GetFileName(procDir), out int pid) || (!includeSelf && pid == Environment.ProcessId)) continue;
                 try
                 {
+                    var held = new HashSet<string>(StringComparer.Ordinal);
                     foreach (string fd in Directory.EnumerateFileSystemEntries(Path.Combine(procDir, "fd")))
                     {
-                        if (new FileInfo(fd).LinkTarget != path) continue;
-                        holders.Add(new ProcessHolder(pid, ReadComm(procDir), ReadCommandLine(procDir)));
-                        break;
+                        if (new FileInfo(fd).LinkTarget is string target && found.ContainsKey(target)) held.Add(target);
+                        if (held.Count == found.Count) break;
                     }
+                    if (held.Count == 0) continue;
+                    var holder = new ProcessHolder(pid, ReadComm(procDir), ReadCommandLine(procDir));
+                    foreach (string target in held) found[target].Add(holder);
                 }
                 catch (IOException) { }
                 catch (UnauthorizedAccessException) { }
@@ -40,11 +50,16 @@ internal static class ProcessHolders
         }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
-        return holders.OrderBy(h => h.Pid).ToArray();
+        return found.ToDictionary(p => p.Key, p => (IReadOnlyList<ProcessHolder>)p.Value.OrderBy(h => h.Pid).ToArray(), StringComparer.Ordinal);
     }
 
     private static string ReadComm(string procDir)
-        => File.Exists(Path.Combine(procDir, "comm")) ? File.ReadAllText(Path.Combine(procDir, "comm")).Trim() : "?";
+    {
+        // The process may exit between the fd scan and here: its name is then unknown, not an error.
+        try { return File.ReadAllText(Path.Combine(procDir, "comm")).Trim(); }
+        catch (IOException) { return "?"; }
+        catch (UnauthorizedAccessException) { return "?"; }
+    }
 
     /// <summary>/proc/&lt;pid&gt;/cmdline: the arguments, each ended by a NUL.</summary>
     private static string ReadCommandLine(string procDir)
