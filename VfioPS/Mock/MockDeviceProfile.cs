@@ -46,4 +46,13 @@ public sealed class MockDeviceProfile
     public uint NumIrqs { get; }
     /// <summary>Indexes below NumIrqs without an entry are refused with EINVAL, as mtty does for the ones it lacks.</summary>
     public IReadOnlyDictionary<uint, MockIrqProfile> Irqs { get; }
+
+    /// <summary>
+    /// The kernel the readings come from (the profile's "kernel" field; <see cref="MockKernelRules.BaselineKernel"/>
+    /// when it records none), and so the vfio-pci rules the mock answers by.
+    /// </summary>
+    public MockKernelRules KernelRules { get; init; } = MockKernelRules.Baseline;
+
+    /// <summary>The kernel release the readings come from, e.g. "6.12.117+deb12-amd64".</summary>
+    public string Kernel => KernelRules.Release;
 }
