@@ -18,7 +18,8 @@
       Lane   runs the real-kernel lane (VfioPS.Tests/KernelLane/run-lane.sh): Debian's kernel under QEMU with
              emulated PCI devices bound to vfio-pci, and in it the fidelity program, the engine smoke script,
              the help's real-device examples and the Pester suite's RealDevice tests under real pwsh. Needs root
-             (it installs Debian packages) and a Build of the same configuration.
+             (it installs Debian packages) and a Build of the same configuration. It runs once per kernel of
+             -LaneKernel (default: Debian's 6.1 and 6.12, one after the other; see the lane README for the times).
       Docs   writes en-US/VfioPS.dll-Help.xml (the MAML Get-Help reads) from the PlatyPS pages in docs/:
              with Microsoft.PowerShell.PlatyPS 1.x, Measure-PlatyPSMarkdown | Import-MarkdownCommandHelp |
              Export-MamlCommandHelp in a child pwsh, then the file is copied into en-US/. Without PlatyPS, the
@@ -63,9 +64,14 @@ param(
     [ValidateRange(30, 7200)]
     [int] $PesterTimeoutSeconds = 900,
 
-    # The kernel lane's VM is killed after this long (run-lane.sh --timeout).
+    # The kernel lane's VM is killed after this long (run-lane.sh --timeout), per kernel.
     [ValidateRange(60, 7200)]
-    [int] $LaneTimeoutSeconds = 1800
+    [int] $LaneTimeoutSeconds = 1800,
+
+    # The kernels the Lane task boots, one lane run each (run-lane.sh --kernel): 6.1, 6.12, newest (the newest 6.12
+    # apt serves) or a linux-image package. Default: $env:KERNEL_LANE_KERNELS, else 6.1 and 6.12.
+    [ValidateNotNullOrEmpty()]
+    [string[]] $LaneKernel = @(if ($env:KERNEL_LANE_KERNELS) { $env:KERNEL_LANE_KERNELS -split '[,\s]+' | Where-Object { $_ } } else { '6.1', '6.12' })
 )
 
 $ErrorActionPreference = 'Stop'
@@ -302,10 +308,11 @@ function Invoke-LaneTask {
     }
     # Pester for the guest's RealDevice run: the repository (and so .modules/) is shared with the guest.
     $null = Initialize-Pester
-    Write-Step "Kernel lane ($Configuration build, limit ${LaneTimeoutSeconds}s)"
+    $kernels = @($LaneKernel | ForEach-Object { $_ -split ',' } | ForEach-Object { $_.Trim() } | Where-Object { $_ })
+    Write-Step "Kernel lane ($Configuration build, kernels $($kernels -join ', '), limit ${LaneTimeoutSeconds}s per kernel)"
     # The guest's Pester step runs on this very pwsh (its pwsh.dll; run-lane.sh shares the folder).
     $env:KERNEL_LANE_PWSH = Join-Path $PSHOME 'pwsh.dll'
-    & bash $LaneScript --timeout $LaneTimeoutSeconds --configuration $Configuration --suite
+    & bash $LaneScript --kernel ($kernels -join ',') --timeout $LaneTimeoutSeconds --configuration $Configuration --suite
     if ($LASTEXITCODE -ne 0) {
         throw "The kernel lane failed (exit code $LASTEXITCODE; 125 means the VM itself failed). See the output above."
     }

@@ -32,8 +32,9 @@ public class ProfileReaderTests
     // ---- built-in profiles ----
 
     [Fact]
-    public void BuiltInNames_AreTheThreeProfiles_WithoutTheSchema()
-        => Assert.Equal(new[] { "e1000e", "e1000e-port", "edu", "gvt-vgpu", "pci-testdev", "virtio-net" }, MockProfileReader.BuiltInNames);
+    public void BuiltInNames_AreTheProfiles_WithoutTheSchema()
+        => Assert.Equal(new[] { "e1000e", "e1000e-6.12", "e1000e-port", "e1000e-port-6.12", "edu", "edu-6.12", "gvt-vgpu", "pci-testdev", "pci-testdev-6.12", "virtio-net", "virtio-net-6.12" },
+            MockProfileReader.BuiltInNames);
 
     [Theory]
     [InlineData("e1000e", 0x3u, 9u, 5u)]

@@ -195,18 +195,19 @@ internal static class SetIrqsProfiles
     private const string ReqEntry = """{ "index": 4, "flags": ["EventFd", "NoResize"], "count": 1 }""";
 
     /// <summary>An e1000e with its MSI-X (or ERR/REQ) entries replaced.</summary>
-    public static MockDeviceProfile LikeE1000e(string name, string msix = MsixEntry, string err = ErrEntry, string req = ReqEntry)
+    public static MockDeviceProfile LikeE1000e(string name, string msix = MsixEntry, string err = ErrEntry, string req = ReqEntry, string kernel = MockKernelRules.BaselineKernel)
         => MockProfileReader.Parse($$"""
             {
               "name": "{{name}}",
+              "kernel": "{{kernel}}",
               "device": { "flags": ["Pci", "Reset"], "numRegions": 9, "numIrqs": 5 },
               "irqs": [ {{IntxEntry}}, {{MsiEntry}}, {{msix}}, {{err}}, {{req}} ]
             }
             """, "test:" + name);
 
-    /// <summary>MSI-X without NORESIZE: dynamic MSI-X (§2.4 has_dyn_msix), vectors added on demand.</summary>
+    /// <summary>MSI-X without NORESIZE on a kernel with dynamic MSI-X (§2.4 has_dyn_msix, 6.5 on): vectors added on demand.</summary>
     public static MockDeviceProfile DynamicMsix()
-        => LikeE1000e("dyn-msix", msix: """{ "index": 2, "flags": ["EventFd"], "count": 5 }""");
+        => LikeE1000e("dyn-msix", msix: """{ "index": 2, "flags": ["EventFd"], "count": 5 }""", kernel: "6.12.117+deb12-amd64");
 
     /// <summary>MSI-X count 8, of which the platform can allocate 4.</summary>
     public static MockDeviceProfile MsixPlatformLimit()

@@ -5,7 +5,8 @@
 # `apt-get update` only when apt has no candidate for something it must install or download, and says
 # what it did. The guest kernel and busybox-static are NOT installed: vfio-vm downloads them with
 # `apt-get download` into its cache; this script only makes sure apt can find them when the cache
-# (${VFIO_VM_CACHE:-~/.cache/vfio-vm}) does not have them yet.
+# (${VFIO_VM_CACHE:-~/.cache/vfio-vm}) does not have them yet. The kernel is the one VFIO_VM_KERNEL_PKG names
+# (vfio-vm --print-kernel): run-lane.sh calls this script once per kernel it boots, with that kernel's package.
 #
 #   usage: install-deps.sh [--check]      (--check: report what is missing, install nothing; exit 1 if any)
 set -u -o pipefail
@@ -65,7 +66,7 @@ if [ $need_update = 1 ]; then
   for p in ${MISSING[@]+"${MISSING[@]}"} ${DOWNLOADS[@]+"${DOWNLOADS[@]}"}; do
     has_candidate "$p" && continue
     case $p in
-      linux-image-*) die "apt has no $p after apt-get update (not in this machine's apt sources any more?); set VFIO_VM_KERNEL_PKG to one of: $(apt-cache search --names-only '^linux-image-[0-9.]+-[0-9]+-amd64$' | cut -d' ' -f1 | sort -V | tail -3 | tr '\n' ' ')";;
+      linux-image-*) die "apt has no $p after apt-get update (not in this machine's apt sources any more?); set VFIO_VM_KERNEL_PKG to one of: $(apt-cache search --names-only '^linux-image-[0-9.]+(-[0-9]+|[+]deb[0-9]+)-amd64$' | cut -d' ' -f1 | sort -V | tail -3 | tr '\n' ' ')";;
       *) die "apt has no candidate for $p after apt-get update (check /etc/apt/sources.list*)";;
     esac
   done

@@ -2,7 +2,7 @@
 # run-lane.sh - VfioPS real-kernel lane: run a command inside a QEMU VM (Debian bookworm kernel 6.1,
 # q35 + intel-iommu) in which four emulated PCI devices are bound to the real vfio-pci driver.
 #
-#   usage: run-lane.sh [--smoke] [--timeout S] [--suite [--configuration C]] [-- COMMAND [ARGS...]]
+#   usage: run-lane.sh [--kernel K[,K...]] [--smoke] [--timeout S] [--suite [--configuration C]] [-- COMMAND [ARGS...]]
 #
 #   (no COMMAND)      run the smoke check: uname -r, the device list, ls -l /dev/vfio, dotnet --version
 #   -- COMMAND...     run COMMAND in the guest instead (cwd: the current directory if it is inside the
@@ -11,6 +11,10 @@
 #                     the Pester RealDevice tests) on the build of --configuration (default Release)
 #   --smoke -- CMD    run the smoke check first, then CMD in the same VM (CMD is skipped if the smoke fails)
 #   --timeout S       kill the VM after S seconds (default: 300 for the smoke alone, 1800 with a COMMAND)
+#   --kernel K        the guest kernel: 6.1 (linux-image-6.1.0-56-amd64, the default), 6.12
+#                     (linux-image-6.12.117+deb12-amd64), newest (the newest 6.12 apt serves) or a package name;
+#                     several, comma-separated, run the whole lane once per kernel, one after another (exit: the
+#                     first failing run's code). Default: $KERNEL_LANE_KERNELS, else $VFIO_VM_KERNEL_PKG, else 6.1.
 #
 # Steps: install-deps.sh (missing Debian packages only), then vfio-vm with the devices
 # "e1000e edu virtio-net-pci,vectors=4 pci-testdev" (0000:00:10.0 .. 0000:00:13.0, one IOMMU group each),
@@ -19,12 +23,12 @@
 # itself failed (dependencies, VM boot, guest setup, timeout; the reason is printed). The guest console
 # goes to stdout, the lane's own messages to stderr; the last line is "kernel lane: N s".
 #
-# Environment: KERNEL_LANE_TIMEOUT (as --timeout), KERNEL_LANE_BOOT_TIMEOUT (default 120: COMMAND must
+# Environment: KERNEL_LANE_KERNELS (as --kernel), KERNEL_LANE_TIMEOUT (as --timeout), KERNEL_LANE_BOOT_TIMEOUT (default 120: COMMAND must
 # start within this many seconds of QEMU starting), KERNEL_LANE_SMP, KERNEL_LANE_MEM (default 2048),
 # KERNEL_LANE_LOG (also save the guest console to this file), KERNEL_LANE_PWSH (the pwsh.dll the suite's Pester
 # step runs; default: the tool manifest's PowerShell in the NuGet folder), KERNEL_LANE_SKIP_DEPS=1 (do not run
 # install-deps.sh), NUGET_PACKAGES, and vfio-vm's: VFIO_VM_CACHE (default ~/.cache/vfio-vm),
-# VFIO_VM_KERNEL_PKG (default linux-image-6.1.0-56-amd64), VFIO_VM_ACCEL.
+# VFIO_VM_KERNEL_PKG (set from --kernel), VFIO_VM_ACCEL.
 set -u -o pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
@@ -54,10 +58,14 @@ lane_exit() {
 say() { echo "kernel lane: $*" >&2; }
 fail() { say "FAILED: $*"; exit 125; }
 
-usage() { sed -n '2,24s/^# \{0,1\}//p' "$0"; }
-SMOKE=0 SUITE=0 CONFIGURATION=Release TIMEOUT=${KERNEL_LANE_TIMEOUT:-}
+usage() { sed -n '2,31s/^# \{0,1\}//p' "$0"; }
+SMOKE=0 SUITE=0 CONFIGURATION=Release TIMEOUT=${KERNEL_LANE_TIMEOUT:-} KERNELS=${KERNEL_LANE_KERNELS:-${VFIO_VM_KERNEL_PKG:-6.1}}
+ARGV=()    # the arguments without --kernel, for one run per kernel
 while [ $# -gt 0 ]; do
+  case $1 in --kernel|--kernel=*|--) ;; *) ARGV+=("$1"); case $1 in --configuration|--timeout) ARGV+=("${2:-}");; esac;; esac
   case $1 in
+    --kernel) [ $# -ge 2 ] || { usage >&2; exit 2; }; KERNELS=$2; shift 2;;
+    --kernel=*) KERNELS=${1#*=}; shift;;
     --smoke) SMOKE=1; shift;;
     --suite) SUITE=1; shift;;
     --configuration) [ $# -ge 2 ] || { usage >&2; exit 2; }; CONFIGURATION=$2; shift 2;;
@@ -68,6 +76,7 @@ while [ $# -gt 0 ]; do
     *) echo "run-lane.sh: unknown argument '$1' (put the command after --)" >&2; usage >&2; exit 2;;
   esac
 done
+CMDARGS=("$@")
 if [ $SUITE = 1 ]; then
   [ $# -eq 0 ] || { echo "run-lane.sh: --suite takes no COMMAND" >&2; exit 2; }
   [[ $CONFIGURATION =~ ^(Debug|Release)$ ]] || { echo "run-lane.sh: bad configuration '$CONFIGURATION'" >&2; exit 2; }
@@ -76,8 +85,33 @@ fi
 [ $# -gt 0 ] || SMOKE=1
 [ -n "$TIMEOUT" ] || { if [ $# -gt 0 ]; then TIMEOUT=1800; else TIMEOUT=300; fi; }
 [[ $TIMEOUT =~ ^[0-9]+$ ]] || { echo "run-lane.sh: bad timeout '$TIMEOUT'" >&2; exit 2; }
+read -ra KLIST <<<"${KERNELS//,/ }"
+[ ${#KLIST[@]} -gt 0 ] || { echo "run-lane.sh: --kernel names no kernel" >&2; exit 2; }
 trap lane_exit EXIT
 trap 'exit 130' INT TERM HUP
+
+# Several kernels: the whole lane once per kernel, each run with its own output and closing line, then one line each.
+if [ ${#KLIST[@]} -gt 1 ]; then
+  rc=0 results=()
+  for k in "${KLIST[@]}"; do
+    t0=${EPOCHREALTIME/./}
+    say "kernel $k: run $(( ${#results[@]} + 1 )) of ${#KLIST[@]}"
+    KERNEL_LANE_KERNELS=$k "$0" ${ARGV[@]+"${ARGV[@]}"} -- ${CMDARGS[@]+"${CMDARGS[@]}"}
+    krc=$?
+    [ $krc = 130 ] && exit 130
+    [ $rc != 0 ] || rc=$krc
+    t1=${EPOCHREALTIME/./}
+    results+=("kernel $k: exit $krc, $(( (10#$t1 - 10#$t0) / 1000000 )) s")
+  done
+  for r in "${results[@]}"; do say "$r"; done
+  exit $rc
+fi
+export VFIO_VM_KERNEL_PKG=${KLIST[0]}
+KPKG=$("$VFIO_VM" --print-kernel); krc=$?
+[ $krc = 2 ] && exit 2
+[ $krc = 0 ] || fail "vfio-vm --print-kernel failed"
+# (install-deps.sh and vfio-vm take the resolved package: "newest" is resolved once per run)
+export VFIO_VM_KERNEL_PKG=$KPKG
 
 # (a) host packages
 if [ "${KERNEL_LANE_SKIP_DEPS:-0}" != 1 ]; then
@@ -90,7 +124,6 @@ REPO=$(cd "$REPO" && pwd -P)
 NUGET=${NUGET_PACKAGES:-${HOME:-/root}/.nuget/packages}
 mkdir -p "$NUGET" 2>/dev/null; [ -d "$NUGET" ] || fail "NuGet package folder $NUGET does not exist and cannot be created"
 NUGET=$(cd "$NUGET" && pwd -P)
-KPKG=$("$VFIO_VM" --print-kernel) || fail "vfio-vm --print-kernel failed"
 
 # (c) the command; the smoke check runs under the guest's busybox sh
 read -r -d '' SMOKE_SH <<'EOF'

@@ -19,6 +19,7 @@ cfg=${1:-Release}
 steps=${*:-fidelity smoke pester}
 wanted() { case " $steps " in *" $1 "*) return 0;; esac; return 1; }
 failed=0
+echo "kernel lane suite: kernel $(uname -r), steps: $steps"
 up() { cut -d' ' -f1 /proc/uptime; }
 since() { awk "BEGIN { printf \"%.1f\", $(up) - $1 }"; }
 step() {

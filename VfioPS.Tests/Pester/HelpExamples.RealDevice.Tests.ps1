@@ -24,6 +24,16 @@ BeforeAll {
         }
     }
 
+    # The help shows the output captured on the lane's default kernel, Debian's 6.1. Kernels since 6.5 answer an
+    # MSI-X index that has vectors without NoResize (dynamic MSI-X; the help's prose says so where an example shows
+    # it), the one reading that differs on the lane's 6.12, so there the expected MSI-X lines are read that way.
+    function ConvertTo-VfioKernelExpectedOutput {
+        param([AllowEmptyString()][string] $Text)
+        $release = [System.IO.File]::ReadAllText('/proc/sys/kernel/osrelease').Trim()
+        if ([version]($release -replace '^(\d+\.\d+).*', '$1') -lt [version]'6.5') { return $Text }
+        [regex]::Replace($Text, '(?m)^(\S+ +2 MSI-X +[1-9]\d* +True +EventFd), NoResize[ \t]*$', '$1')
+    }
+
     function Invoke-VfioHelpExampleInRunspace {
         param([Parameter(Mandatory)][string] $Code)
         $state = [System.Management.Automation.Runspaces.InitialSessionState]::CreateDefault2()
@@ -65,6 +75,6 @@ Describe '<Command> <Title>' -Tag 'RealDevice' -ForEach $realDeviceExamples {
         $run = if ($Code -match '-WhatIf\b') { Invoke-VfioHelpExampleInProcess -Code $Code } else { Invoke-VfioHelpExampleInRunspace -Code $Code }
         $run.Errors | Should -BeNullOrEmpty -Because 'an example must run without writing an error'
         $Output | Should -Not -BeNullOrEmpty -Because 'a real-device example shows the output captured in the lane'
-        ConvertTo-VfioNormalizedOutput $run.Text | Should -BeExactly (ConvertTo-VfioNormalizedOutput $Output)
+        ConvertTo-VfioNormalizedOutput $run.Text | Should -BeExactly (ConvertTo-VfioNormalizedOutput (ConvertTo-VfioKernelExpectedOutput $Output))
     }
 }

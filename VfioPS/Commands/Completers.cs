@@ -46,6 +46,16 @@ public sealed class MockProfileCompleter : IArgumentCompleter
         => IrqIndexCompleter.Complete(MockProfileReader.BuiltInNames.Select(n => (n, $"built-in mock profile {n}")), wordToComplete);
 }
 
+/// <summary>Completes -Kernel with the kernel series the built-in mock profiles were measured on.</summary>
+public sealed class MockKernelCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+        => IrqIndexCompleter.Complete(MockProfileReader.BuiltInNames.Select(MockProfileReader.LoadBuiltIn)
+            .Select(p => p.KernelRules.Version).OrderBy(v => v).Select(v => $"{v.Major}.{v.Minor}").Distinct()
+            .Select(series => (series, $"readings of kernel {series}")), wordToComplete);
+}
+
 /// <summary>Completes -Address with the host's PCI addresses (from -SysfsRoot when it is given).</summary>
 public sealed class PciAddressCompleter : IArgumentCompleter
 {

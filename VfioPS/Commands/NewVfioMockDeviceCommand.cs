@@ -14,11 +14,17 @@ public sealed class NewVfioMockDeviceCommand : VfioCmdletBase
     private const string PathParameterSet = "Path";
     private const string LiteralPathParameterSet = "LiteralPath";
 
-    /// <summary>A built-in profile: e1000e, e1000e-port, edu, gvt-vgpu, pci-testdev or virtio-net.</summary>
+    /// <summary>A built-in profile: e1000e, e1000e-port, edu, gvt-vgpu, pci-testdev or virtio-net (Debian's 6.1 readings), or one of the 6.12 readings (e1000e-6.12, ...).</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = ProfileParameterSet)]
     [ArgumentCompleter(typeof(MockProfileCompleter))]
     [ValidateNotNullOrEmpty]
     public string Profile { get; set; } = string.Empty;
+
+    /// <summary>The kernel whose readings to use: a series (6.1, 6.12) or a whole release; -Profile e1000e -Kernel 6.12 opens e1000e-6.12.</summary>
+    [Parameter(ParameterSetName = ProfileParameterSet)]
+    [ArgumentCompleter(typeof(MockKernelCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? Kernel { get; set; }
 
     /// <summary>JSON profile files (wildcards allowed), in the schema the built-in profiles use; one device per file.</summary>
     [Parameter(Mandatory = true, ParameterSetName = PathParameterSet, ValueFromPipeline = true)]
@@ -37,7 +43,7 @@ public sealed class NewVfioMockDeviceCommand : VfioCmdletBase
         switch (ParameterSetName)
         {
             case ProfileParameterSet:
-                Open(() => MockDevices.OpenBuiltIn(Profile));
+                Open(() => MockDevices.OpenBuiltIn(Profile, Kernel));
                 break;
             case PathParameterSet:
             case LiteralPathParameterSet:
@@ -55,7 +61,11 @@ public sealed class NewVfioMockDeviceCommand : VfioCmdletBase
         {
             var device = open();
             RunspaceResources.Track(this, device);
-            if (VerboseShown) WriteVerbose($"Opened {device.Name} from the {device.Profile} profile: {device.NumIrqs} IRQ indexes.");
+            if (VerboseShown)
+            {
+                string kernel = device.MockChannel is { } mock ? $" (readings and rules of kernel {mock.Profile.Kernel})" : "";
+                WriteVerbose($"Opened {device.Name} from the {device.Profile} profile{kernel}: {device.NumIrqs} IRQ indexes.");
+            }
             WriteObject(device);
         }
         catch (VfioException e)

@@ -101,7 +101,7 @@ public sealed class SetVfioIrqCommand : VfioCmdletBase
                     continue;
                 }
                 IrqSetter.Validate(device, info, request);
-                if (!ShouldProcess(target, $"{request.Describe()} ({request.VectorText})")) continue;
+                if (!ShouldProcess(target, $"{request.Describe()} ({request.VectorText}{IrqVectorGrowth.Describe(device, request)})")) continue;
 
                 IrqSetter.Apply(device, info.Name, request);
                 if (request.DataType == VfioIrqSetFlags.DataEventFd && request.Action == VfioIrqSetFlags.ActionTrigger)

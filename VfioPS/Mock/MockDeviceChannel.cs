@@ -129,7 +129,8 @@ public sealed class MockDeviceChannel : IVfioDeviceChannel
     /// <summary>
     /// vfio_pci_ioctl_get_info: minsz 16; the struct is zeroed, filled, and min(argsz, sizeof) bytes copied back.
     /// sizeof is 20 on the baseline (Debian's 6.1, measured in the kernel lane: the word at 20 is left alone); the
-    /// 2023 alignment change made it 24 in mainline, where the extra pad word is written as 0.
+    /// 2023 alignment change made it 24 (6.6 on; Debian's 6.12 writes the pad word as 0), so the size follows the
+    /// kernel the profile records.
     /// </summary>
     private IoctlResult GetInfo(Span<byte> argument, uint argsz)
     {
@@ -139,7 +140,7 @@ public sealed class MockDeviceChannel : IVfioDeviceChannel
         Span<byte> info = stackalloc byte[VfioDeviceInfoCodec.Size];
         info.Clear();
         VfioDeviceInfoCodec.Encode(info, new VfioDeviceInfoData(argsz, Profile.DeviceFlags, Profile.NumRegions, Profile.NumIrqs, 0));
-        int copy = (int)Math.Min(argsz, (uint)BaselineDeviceInfoSize);
+        int copy = (int)Math.Min(argsz, (uint)Profile.KernelRules.DeviceInfoSize);
         info.Slice(0, copy).CopyTo(argument);
         return IoctlResult.Success;
     }

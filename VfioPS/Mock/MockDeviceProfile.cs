@@ -60,4 +60,12 @@ public sealed class MockDeviceProfile
     public string? DeviceModel { get; init; }
     /// <summary>The profile's "reset" key: reset methods, IOMMU group, hot-reset answer (default: ENODEV, a root-bus device).</summary>
     public MockResetProfile Reset { get; init; } = MockResetProfile.Default;
+    /// <summary>
+    /// The kernel the readings come from (the profile's "kernel" field; <see cref="MockKernelRules.BaselineKernel"/>
+    /// when it records none), and so the vfio-pci rules the mock answers by.
+    /// </summary>
+    public MockKernelRules KernelRules { get; init; } = MockKernelRules.Baseline;
+
+    /// <summary>The kernel release the readings come from, e.g. "6.12.117+deb12-amd64".</summary>
+    public string Kernel => KernelRules.Release;
 }

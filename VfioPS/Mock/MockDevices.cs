@@ -26,5 +26,8 @@ public static class MockDevices
 
     public static VfioDevice OpenBuiltIn(string profileName) => Open(MockProfileReader.LoadBuiltIn(profileName));
 
+    /// <summary>The built-in readings of a device on a kernel series (see <see cref="MockProfileReader.LoadBuiltIn(string, string?)"/>).</summary>
+    public static VfioDevice OpenBuiltIn(string profileName, string? kernel) => Open(MockProfileReader.LoadBuiltIn(profileName, kernel));
+
     public static VfioDevice OpenFile(string path) => Open(MockProfileReader.LoadFile(path));
 }

@@ -10,7 +10,8 @@ namespace VfioPS.Mock;
 
 /// <summary>
 /// The mock device's interrupt side, as vfio-pci keeps it (drivers/vfio/pci/vfio_pci_intrs.c, Debian's 6.1 as the
-/// baseline): INTx, MSI and MSI-X exclusive; per-vector triggers; ERR and REQ single triggers; device-specific
+/// baseline, and the later kernels' changes where the profile's kernel has them: <see cref="MockKernelRules"/>):
+/// INTx, MSI and MSI-X exclusive; per-vector triggers; ERR and REQ single triggers; device-specific
 /// indexes (the seed's series) with TRIGGER only. Every bound eventfd is a dup of the caller's fd, held until the
 /// vector is de-assigned, the index disabled or the device closed, so the mock never writes to an fd number the
 /// caller closed and reused. All members run under the channel's lock.
@@ -20,6 +21,7 @@ internal sealed class MockIrqController : IDisposable
     private enum ActiveType { None, IntX, Msi, MsiX }
 
     private readonly MockDeviceProfile _profile;
+    private readonly MockKernelRules _kernel;
     private readonly object _gate;
     private ActiveType _active;
 
@@ -40,6 +42,7 @@ internal sealed class MockIrqController : IDisposable
     public MockIrqController(MockDeviceProfile profile, object gate)
     {
         _profile = profile;
+        _kernel = profile.KernelRules;
         _gate = gate;
     }
 
@@ -94,10 +97,10 @@ internal sealed class MockIrqController : IDisposable
             case VfioPciIrqIndex.Err:
                 // vfio-pci offers ERR only on PCIe devices; a profile with ERR count > 0 is one.
                 return action == VfioIrqSetFlags.ActionTrigger && IrqCount(h.Index) > 0
-                    ? SingleTrigger(ref _errTrigger, h.Start, h.Count, dataType, data)
+                    ? SingleTrigger(ref _errTrigger, h.Start, h.Count, dataType, data, _kernel)
                     : IoctlResult.Fail(Errno.ENOTTY);
             case VfioPciIrqIndex.Req:
-                return action == VfioIrqSetFlags.ActionTrigger ? SingleTrigger(ref _reqTrigger, h.Start, h.Count, dataType, data) : IoctlResult.Fail(Errno.ENOTTY);
+                return action == VfioIrqSetFlags.ActionTrigger ? SingleTrigger(ref _reqTrigger, h.Start, h.Count, dataType, data, _kernel) : IoctlResult.Fail(Errno.ENOTTY);
             default:
                 return IoctlResult.Fail(Errno.EINVAL);
         }
@@ -245,6 +248,9 @@ internal sealed class MockIrqController : IDisposable
             return result;
         }
         if (_active != type) return IoctlResult.Fail(Errno.EINVAL);
+        // 6.1 checks the range against the vectors allocated at enable (num_ctx); with per-vector contexts a vector
+        // that has none is skipped like one without a trigger.
+        if (!_kernel.PerVectorContexts && start + count > _vectors.Length) return IoctlResult.Fail(Errno.EINVAL);
         for (uint i = start; i < start + count && i < _vectors.Length; i++)
         {
             if (dataType == VfioIrqSetFlags.DataNone || data[(int)(i - start)] != 0) Signal(_vectors[i]);
@@ -255,25 +261,35 @@ internal sealed class MockIrqController : IDisposable
     /// <summary>vfio_msi_set_block: bind [start, start+count); on failure, de-assign what this call set.</summary>
     private IoctlResult SetBlock(VfioPciIrqIndex index, uint start, uint count, ReadOnlySpan<byte> data)
     {
-        if (start >= _vectors.Length || start + count > _vectors.Length)
-        {
-            // 6.1 checks both against the vectors allocated at enable (so start = nvec with count 0 is EINVAL, as
-            // the kernel lane measured). Without NORESIZE (dynamic MSI-X, kernels since 6.5) vectors are added instead.
-            if (index != VfioPciIrqIndex.MsiX || (IrqFlags((uint)index) & VfioIrqFlags.NoResize) != 0)
-                return IoctlResult.Fail(Errno.EINVAL);
-            Array.Resize(ref _vectors, (int)Math.Max(start + count, (uint)_vectors.Length));
-        }
+        // 6.1 checks both against the vectors allocated at enable (so start = nvec with count 0 is EINVAL, as the
+        // kernel lane measured); later kernels check each vector as they come to it.
+        if (!_kernel.PerVectorContexts && (start >= _vectors.Length || start + count > _vectors.Length))
+            return IoctlResult.Fail(Errno.EINVAL);
         for (uint i = 0; i < count; i++)
         {
+            uint vector = start + i;
             int fd = BinaryPrimitives.ReadInt32LittleEndian(data.Slice((int)i * 4));
-            var errno = SetVectorSignal(_vectors, start + i, fd);
+            var errno = vector < _vectors.Length || fd < 0 ? Errno.None : AllocateVector(index, vector);
+            if (errno == Errno.None && (vector < _vectors.Length || fd >= 0)) errno = SetVectorSignal(_vectors, vector, fd);
             if (errno != Errno.None)
             {
-                for (uint j = start; j < start + i; j++) SetVectorSignal(_vectors, j, -1);
+                for (uint j = start; j <= vector && j < _vectors.Length; j++) SetVectorSignal(_vectors, j, -1);
                 return IoctlResult.Fail(errno);
             }
         }
         return IoctlResult.Success;
+    }
+
+    /// <summary>
+    /// vfio_msi_alloc_irq for a vector past those allocated at enable: dynamic MSI-X (no NORESIZE on a kernel that has
+    /// it) allocates it, where it stays until the index is disabled; MSI, and MSI-X with NORESIZE, have no such vector (EINVAL).
+    /// </summary>
+    private Errno AllocateVector(VfioPciIrqIndex index, uint vector)
+    {
+        bool dynamic = index == VfioPciIrqIndex.MsiX && _kernel.DynamicMsix && (IrqFlags((uint)index) & VfioIrqFlags.NoResize) == 0;
+        if (!dynamic) return Errno.EINVAL;
+        Array.Resize(ref _vectors, (int)vector + 1);
+        return Errno.None;
     }
 
     /// <summary>
@@ -299,8 +315,9 @@ internal sealed class MockIrqController : IDisposable
 
     // ---- ERR / REQ ----
 
-    /// <summary>vfio_pci_set_ctx_trigger_single, including fd &lt; -1 silently accepted.</summary>
-    private static IoctlResult SingleTrigger(ref SafeFileDescriptorHandle? trigger, uint start, uint count, VfioIrqSetFlags dataType, ReadOnlySpan<byte> data)
+    /// <summary>vfio_pci_set_ctx_trigger_single, including fd &lt; -1: silently accepted before the RCU change, EINVAL after it.</summary>
+    private static IoctlResult SingleTrigger(ref SafeFileDescriptorHandle? trigger, uint start, uint count, VfioIrqSetFlags dataType, ReadOnlySpan<byte> data,
+        MockKernelRules kernel)
     {
         if (start != 0 || count > 1) return IoctlResult.Fail(Errno.EINVAL);
         if (dataType == VfioIrqSetFlags.DataNone)
@@ -328,6 +345,10 @@ internal sealed class MockIrqController : IDisposable
             if (errno != Errno.None) return IoctlResult.Fail(errno);
             trigger?.Dispose();
             trigger = handle;
+        }
+        else if (kernel.RejectsEventFdBelowMinusOne)
+        {
+            return IoctlResult.Fail(Errno.EINVAL);
         }
         return IoctlResult.Success;
     }

@@ -52,6 +52,34 @@ public static partial class MockProfileReader
         return s_builtIn.GetOrAdd(canonical, _ => Parse(json, BuiltInSource + ":" + canonical));
     }
 
+    /// <summary>
+    /// The built-in readings of device <paramref name="name"/> taken on a kernel of the series <paramref name="kernel"/>
+    /// names ("6.12", or a whole release such as "6.12.117+deb12-amd64"): the profile <paramref name="name"/> itself or
+    /// NAME-MAJOR.MINOR (e1000e-6.12), whichever records a kernel of that series. Without a kernel, the profile named.
+    /// </summary>
+    public static MockDeviceProfile LoadBuiltIn(string name, string? kernel)
+    {
+        if (string.IsNullOrEmpty(kernel)) return LoadBuiltIn(name);
+        if (!MockKernelRules.TryParseVersion(kernel, out _))
+            throw new VfioException("MockKernelInvalid", VfioErrorKind.InvalidArgument,
+                $"'{kernel}' is not a kernel release or series: give one such as 6.1, 6.12 or 6.12.117+deb12-amd64.", kernel);
+        var readings = ReadingsOf(name ?? string.Empty);
+        if (readings.Count == 0) return LoadBuiltIn(name!); // (throws MockProfileNotFound, naming the built-ins)
+        var match = readings.FirstOrDefault(p => string.Equals(p.Kernel, kernel, StringComparison.Ordinal))
+                    ?? readings.FirstOrDefault(p => MockKernelRules.SameSeries(p.Kernel, kernel));
+        return match ?? throw new VfioException("MockProfileNotFound", VfioErrorKind.ObjectNotFound,
+            $"There is no built-in mock profile of '{name}' measured on kernel {kernel}. Its readings come from: {string.Join(", ", readings.Select(p => $"{p.Kernel} ({p.Name})"))}.", name);
+    }
+
+    /// <summary>The built-in profiles of one device: NAME and NAME-MAJOR.MINOR for the kernel each records.</summary>
+    public static IReadOnlyList<MockDeviceProfile> ReadingsOf(string name)
+        => BuiltInNames
+            .Where(n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase) || n.StartsWith(name + "-", StringComparison.OrdinalIgnoreCase))
+            .Select(LoadBuiltIn)
+            .Where(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase)
+                        || string.Equals(p.Name, $"{name}-{p.KernelRules.Version.Major}.{p.KernelRules.Version.Minor}", StringComparison.OrdinalIgnoreCase))
+            .ToArray();
+
     public static MockDeviceProfile LoadFile(string path)
     {
         if (string.IsNullOrWhiteSpace(path))
@@ -110,11 +138,12 @@ public static partial class MockProfileReader
 
         public MockDeviceProfile Root(JsonElement root)
         {
-            RequireObject(root, "$", "$schema", "name", "description", "device", "irqs", "regions", "config", "deviceModel", "reset");
+            RequireObject(root, "$", "$schema", "name", "description", "kernel", "device", "irqs", "regions", "config", "deviceModel", "reset");
             string name = RequiredString(root, "$", "name");
             if (name.Length == 0 || name.Length > 64 || !name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-' or '_' or '.'))
                 throw Invalid("$.name", $"'{name}' must be 1 to 64 lowercase letters, digits, '-', '_' or '.', because it becomes part of device names such as mock:{name}/1");
             string? description = root.TryGetProperty("description", out var d) ? String(d, "$.description") : null;
+            var kernel = root.TryGetProperty("kernel", out var k) ? Kernel(k, "$.kernel") : MockKernelRules.Baseline;
 
             var device = Required(root, "$", "device");
             RequireObject(device, "$.device", "flags", "numRegions", "numIrqs", "capabilities");
@@ -134,6 +163,7 @@ public static partial class MockProfileReader
                 if (!irqs.TryAdd(irq.Index, irq)) throw Invalid($"$.irqs[{i}].index", $"repeats index {irq.Index}");
                 i++;
             }
+            CheckKernelFlags(kernel, deviceFlags, irqs, irqArray);
             var reset = root.TryGetProperty("reset", out var resetElement) ? Reset(resetElement, "$.reset", deviceFlags) : MockResetProfile.Default;
             return new MockDeviceProfile(name, description, _source, deviceFlags, numRegions, numIrqs, irqs)
             {
@@ -142,7 +172,36 @@ public static partial class MockProfileReader
                 Config = ConfigImage(root),
                 DeviceModel = DeviceModelName(root),
                 Reset = reset,
+                KernelRules = kernel,
             };
+        }
+
+        private MockKernelRules Kernel(JsonElement element, string path)
+        {
+            string release = String(element, path);
+            if (!MockKernelRules.TryParseVersion(release, out _))
+                throw Invalid(path, $"'{release}' is not a kernel release: give what `uname -r` printed where the readings were taken, such as {MockKernelRules.BaselineKernel}");
+            return MockKernelRules.For(release);
+        }
+
+        /// <summary>
+        /// A kernel before dynamic MSI-X (6.5) answers MSI-X with NORESIZE whatever the device: a profile claiming such a
+        /// kernel without it describes no kernel that exists, and would make the mock add vectors that kernel refuses.
+        /// </summary>
+        private void CheckKernelFlags(MockKernelRules kernel, VfioDeviceFlags deviceFlags, Dictionary<uint, MockIrqProfile> irqs, JsonElement irqArray)
+        {
+            // Index 2 is MSI-X on vfio-pci only.
+            if (kernel.DynamicMsix || (deviceFlags & VfioDeviceFlags.Pci) == 0) return;
+            if (irqs.TryGetValue((uint)VfioPciIrqIndex.MsiX, out var msix) && msix.Refusal == Errno.None && (msix.Flags & VfioIrqFlags.NoResize) == 0)
+            {
+                int position = 0;
+                foreach (var entry in irqArray.EnumerateArray())
+                {
+                    if (entry.GetProperty("index").GetUInt32() == msix.Index) break;
+                    position++;
+                }
+                throw Invalid($"$.irqs[{position}].flags", $"lacks NoResize, but kernel {kernel.Release} answers MSI-X with NORESIZE on every device (dynamic MSI-X, and MSI-X without it, came in 6.5); record \"kernel\" if the readings come from a newer kernel");
+            }
         }
 
         private MockIrqProfile Irq(JsonElement entry, string path, uint numIrqs)

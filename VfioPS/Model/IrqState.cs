@@ -23,8 +23,10 @@ public sealed class VfioIrqVectorBinding
 /// <summary>What Set-VfioIrq -PassThru emits: the module's record of an index after the call.</summary>
 public sealed class VfioIrqState
 {
-    internal VfioIrqState(string device, uint index, string name, bool enabled, bool masked, int? resampleEventFd, VfioIrqVectorBinding[] vectors)
+    internal VfioIrqState(string device, uint index, string name, bool enabled, bool masked, int? resampleEventFd, VfioIrqVectorBinding[] vectors,
+        uint allocatedVectors = 0)
     {
+        AllocatedVectors = allocatedVectors;
         Device = device;
         Index = index;
         Name = name;
@@ -44,6 +46,11 @@ public sealed class VfioIrqState
     /// <summary>INTx only: the resample eventfd registered with ACTION_UNMASK|DATA_EVENTFD.</summary>
     public int? ResampleEventFd { get; }
     public VfioIrqVectorBinding[] Vectors { get; }
+    /// <summary>
+    /// MSI/MSI-X only: how many vectors the device has allocated for the enabled index (start + count of the call that
+    /// enabled it, grown by vectors added later where the index has no NORESIZE); 0 when it is not enabled.
+    /// </summary>
+    public uint AllocatedVectors { get; }
 }
 
 /// <summary>The per-device record behind <see cref="VfioIrqState"/>; updated only after the device accepted a call.</summary>
@@ -57,12 +64,20 @@ internal sealed class IrqStateRecord
         public bool Enabled;
         public bool Masked;
         public int? ResampleFd;
+        /// <summary>MSI/MSI-X: the vectors allocated on the device while the index is enabled (see IrqVectorGrowth).</summary>
+        public uint Allocated;
         public readonly SortedDictionary<uint, int> Vectors = new();
     }
 
     public bool IsEnabled(uint index)
     {
         lock (_gate) return _indexes.TryGetValue(index, out var r) && r.Enabled;
+    }
+
+    /// <summary>The vectors allocated for an enabled MSI/MSI-X index, or null when it is not enabled.</summary>
+    public uint? AllocatedVectors(uint index)
+    {
+        lock (_gate) return _indexes.TryGetValue(index, out var r) && r.Enabled ? r.Allocated : null;
     }
 
     public void Update(uint index, Action<IndexRecord> change)
@@ -80,7 +95,7 @@ internal sealed class IrqStateRecord
         {
             if (!_indexes.TryGetValue(index, out var r)) return new VfioIrqState(device, index, name, false, false, null, Array.Empty<VfioIrqVectorBinding>());
             return new VfioIrqState(device, index, name, r.Enabled, r.Masked, r.ResampleFd,
-                r.Vectors.Select(p => new VfioIrqVectorBinding(p.Key, p.Value)).ToArray());
+                r.Vectors.Select(p => new VfioIrqVectorBinding(p.Key, p.Value)).ToArray(), r.Enabled ? r.Allocated : 0);
         }
     }
 

@@ -55,6 +55,7 @@ public static class IrqSetter
         if (payload != request.Count)
             throw new VfioException("VfioIrqPayloadMismatch", VfioErrorKind.InvalidArgument,
                 $"{Where(request.Index, info.Name, device.Name)}: count {request.Count} needs {request.Count} payload entries, but {Math.Max(payload, 0)} were given.", device.Name);
+        IrqVectorGrowth.Check(device, info, request);
     }
 
     private static int PayloadOf(IrqSetRequest request) => request.DataType switch
@@ -114,10 +115,12 @@ public static class IrqSetter
                 rec.Enabled = false;
                 rec.Masked = false;
                 rec.ResampleFd = null;
+                rec.Allocated = 0;
                 rec.Vectors.Clear();
             }
             else if (r.Action == VfioIrqSetFlags.ActionTrigger && r.DataType == VfioIrqSetFlags.DataEventFd)
             {
+                rec.Allocated = IrqVectorGrowth.AllocatedAfter(rec.Enabled ? rec.Allocated : null, r);
                 for (uint i = 0; i < r.Count; i++)
                 {
                     int fd = r.EventFds![i];

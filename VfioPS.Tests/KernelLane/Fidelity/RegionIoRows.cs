@@ -36,7 +36,7 @@ public static partial class Program
         }
         // Run right after the device was opened (only INFO ioctls before), so config space is as open left it, like
         // the mock's fresh copy of its profile.
-        using var mockDevice = MockDevices.OpenBuiltIn(profile);
+        using var mockDevice = MockDevices.OpenBuiltIn(profile, s_kernel);
         IVfioDeviceChannel kernel = kernelDevice.OpenChannel, mock = mockDevice.OpenChannel;
         int configSize = (int)RegionInfoReader.Read(kernelDevice, 7).Info.Size;
 
