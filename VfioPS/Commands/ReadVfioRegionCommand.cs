@@ -65,7 +65,12 @@ public sealed class ReadVfioRegionCommand : VfioRegionCmdletBase
                     continue;
                 }
                 for (int i = 0; i < Count; i++)
-                    WriteObject(RegionAccess.Read(device, index, checked(Offset + (ulong)(i * Width)), Width, Width));
+                {
+                    ulong step = (ulong)i * (ulong)Width;
+                    // Past the last offset a ulong holds is past every region's end; said as such, not as an overflow.
+                    ulong offset = step > ulong.MaxValue - Offset ? ulong.MaxValue : Offset + step;
+                    WriteObject(RegionAccess.Read(device, index, offset, Width, Width));
+                }
             }
             catch (VfioException e)
             {

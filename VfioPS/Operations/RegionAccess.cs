@@ -37,6 +37,10 @@ public static class RegionAccess
         if (offset >= info.Size || (ulong)length > info.Size - offset)
             throw new VfioException("VfioRegionOutOfRange", VfioErrorKind.InvalidArgument,
                 $"Offset 0x{offset:x} and {length} byte(s) run past the end of {where}, which has 0x{info.Size:x} bytes.", device.Name);
+        // pread/pwrite take a signed 64-bit offset: a region the device places beyond it cannot be reached.
+        if (info.Offset > long.MaxValue || offset > (ulong)long.MaxValue - info.Offset)
+            throw new VfioException("VfioRegionOutOfRange", VfioErrorKind.InvalidArgument,
+                $"{Capitalize(where)} starts at fd offset 0x{info.Offset:x}; offset 0x{offset:x} in it is beyond what pread/pwrite can reach.", device.Name);
         return info;
     }
 
@@ -46,7 +50,7 @@ public static class RegionAccess
         CheckWidth(device, offset, width, ref length);
         var info = Locate(device, index, offset, length, write: false);
         var buffer = new byte[length];
-        var result = device.OpenChannel.Read(buffer, checked((long)(info.Offset + offset)));
+        var result = device.OpenChannel.Read(buffer, (long)(info.Offset + offset));
         Check(device, info, offset, length, result, write: false);
         return new VfioRegionData(device.Name, index, info.Name, offset, width, buffer);
     }
@@ -57,7 +61,7 @@ public static class RegionAccess
         int length = data.Length;
         CheckWidth(device, offset, width, ref length);
         var info = Locate(device, index, offset, length, write: true);
-        var result = device.OpenChannel.Write(data, checked((long)(info.Offset + offset)));
+        var result = device.OpenChannel.Write(data, (long)(info.Offset + offset));
         Check(device, info, offset, length, result, write: true);
         return new VfioRegionData(device.Name, index, info.Name, offset, width, (byte[])data.Clone());
     }
