@@ -148,6 +148,19 @@ public class ResetTests
         Assert.True(Bytes.UntouchedFrom(buffer, 20));
     }
 
+    [Theory]
+    [InlineData("e1000e-port", false)]
+    [InlineData("e1000e-port-6.12", true)]
+    public void HotResetInfo_TooSmall_FollowsTheProfilesKernel(string profile, bool fills)
+    {
+        using var channel = Open(profile);
+        byte[] buffer = Request(40, 20);
+        Assert.Equal(IoctlResult.Fail(Errno.ENOSPC), channel.Ioctl(HotResetInfo, buffer));
+        Assert.Equal(2u, Bytes.U32(buffer, 8));
+        if (fills) Assert.Equal(Bytes.Hex("0f000000 0000 01 00"), buffer.AsSpan(12, 8).ToArray());
+        Assert.True(Bytes.UntouchedFrom(buffer, fills ? 20 : 12));
+    }
+
     // ---- the reader and the scope ----
 
     [Fact]

@@ -17,7 +17,7 @@ internal readonly record struct MockRegionWindow(ulong Size, bool Readable, bool
 /// a BAR's end, is EINVAL, and one running past the end is clipped to the bytes that are there (a short transfer); a
 /// memory BAR (and the ROM) is EIO while memory decoding is off in the command register; the MSI-X vector table reads
 /// as all ones and drops writes; the ROM refuses writes (EINVAL); VGA is EINVAL on devices without VGA. Accesses reach
-/// a BAR split as vfio-pci 6.1 splits them: naturally aligned 4-, 2- and 1-byte pieces (no 8-byte accesses).
+/// a BAR split as vfio-pci splits them: naturally aligned 4-, 2- and 1-byte pieces, and 8-byte ones from 6.11 on.
 /// BAR contents: the register model the profile names (edu's BAR0), else plain memory that keeps what is written.
 /// Runs under the channel's lock.
 /// </summary>
@@ -99,7 +99,8 @@ internal sealed class MockRegionSpace
                 continue;
             }
             int fillable = at < excludeStart ? (int)Math.Min(left, excludeStart - at) : left;
-            int piece = fillable >= 4 && at % 4 == 0 ? 4 : fillable >= 2 && at % 2 == 0 ? 2 : 1;
+            int piece = fillable >= 8 && at % 8 == 0 && _profile.KernelRules.EightByteBarAccess ? 8
+                : fillable >= 4 && at % 4 == 0 ? 4 : fillable >= 2 && at % 2 == 0 ? 2 : 1;
             if (gated) return RegionIoResult.Fail(Errno.EIO);
             var slice = buffer.Slice(done, piece);
             if (write) Store(index, at, slice);

@@ -25,11 +25,12 @@ internal static class MockResetResponder
     /// cannot hold every affected device gets ENOSPC with the header written back (argsz as given, flags 0, count
     /// the number of devices); up to 6.5 nothing else is written (6.1 measured in the lane). From 6.6 on (the cdev
     /// series: "Copy hot-reset device info to userspace in the devices loop") the kernel also writes the entries
-    /// that fit before it answers ENOSPC: <paramref name="fillsWhatFits"/> selects that behaviour. Enough room: header
+    /// that fit before it answers ENOSPC: the profile's kernel decides, unless <paramref name="fillsWhatFits"/> says. Enough room: header
     /// and entries, 0.
     /// </summary>
-    public static IoctlResult GetHotResetInfo(MockDeviceProfile profile, Span<byte> argument, bool fillsWhatFits = false)
+    public static IoctlResult GetHotResetInfo(MockDeviceProfile profile, Span<byte> argument, bool? fillsWhatFits = null)
     {
+        bool fills = fillsWhatFits ?? profile.KernelRules.HotResetFillsWhatFits;
         if (argument.Length < VfioPciHotResetInfoCodec.HeaderSize) return IoctlResult.Fail(Errno.EFAULT);
         var request = VfioPciHotResetInfoCodec.DecodeHeader(argument);
         if (request.Argsz < VfioPciHotResetInfoCodec.HeaderSize) return IoctlResult.Fail(Errno.EINVAL);
@@ -41,7 +42,7 @@ internal static class MockResetResponder
         uint count = (uint)devices.Count;
         long fits = ((long)request.Argsz - VfioPciHotResetInfoCodec.HeaderSize) / VfioPciHotResetInfoCodec.DeviceSize;
         bool enough = fits >= count;
-        if (enough || fillsWhatFits)
+        if (enough || fills)
         {
             int write = (int)Math.Min(fits, count);
             // The mock may only touch the buffer it was given (argsz <= its length is checked by the channel).
