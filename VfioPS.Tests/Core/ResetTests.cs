@@ -137,7 +137,7 @@ public class ResetTests
     }
 
     [Fact]
-    public void HotResetInfo_From66On_AlsoWritesTheEntriesThatFit()
+    public void HotResetInfo_ADriverThatFillsWhatFits_WritesThoseEntries()
     {
         var profile = MockProfileReader.LoadBuiltIn("e1000e-port");
         byte[] buffer = Request(40, 20);
@@ -149,16 +149,16 @@ public class ResetTests
     }
 
     [Theory]
-    [InlineData("e1000e-port", false)]
-    [InlineData("e1000e-port-6.12", true)]
-    public void HotResetInfo_TooSmall_FollowsTheProfilesKernel(string profile, bool fills)
+    [InlineData("e1000e-port")]
+    [InlineData("e1000e-port-6.12")]
+    public void HotResetInfo_TooSmall_WritesTheHeaderOnly_On61And612(string profile)
     {
         using var channel = Open(profile);
         byte[] buffer = Request(40, 20);
         Assert.Equal(IoctlResult.Fail(Errno.ENOSPC), channel.Ioctl(HotResetInfo, buffer));
         Assert.Equal(2u, Bytes.U32(buffer, 8));
-        if (fills) Assert.Equal(Bytes.Hex("0f000000 0000 01 00"), buffer.AsSpan(12, 8).ToArray());
-        Assert.True(Bytes.UntouchedFrom(buffer, fills ? 20 : 12));
+        // Measured in the lane on both kernels: the header only, nothing after byte 12.
+        Assert.True(Bytes.UntouchedFrom(buffer, 12));
     }
 
     // ---- the reader and the scope ----

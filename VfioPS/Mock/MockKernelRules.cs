@@ -33,9 +33,6 @@ public sealed class MockKernelRules
         PerVectorContexts = AtLeast(6, 5);
         // "vfio/pci: Use RCU for error/request triggers to avoid circular locking" (mainline 6.19, stable 6.12.63):
         // an ERR/REQ EVENTFD below -1 now falls through to EINVAL instead of being accepted silently.
-        // "vfio/pci: Copy hot-reset device info to userspace in the devices loop" (6.6, the device cdev series): the
-        // entries that fit are written before GET_PCI_HOT_RESET_INFO answers ENOSPC; before it, only the header.
-        HotResetFillsWhatFits = AtLeast(6, 6);
         // "vfio/pci: Support 8-byte PCI loads and stores" (6.11): BAR reads and writes go to the device in naturally
         // aligned 8-byte pieces where they can; before it, 4 bytes at most.
         EightByteBarAccess = AtLeast(6, 11);
@@ -63,9 +60,6 @@ public sealed class MockKernelRules
 
     /// <summary>BAR accesses reach the device in 8-byte pieces where aligned (6.1: 4 bytes at most).</summary>
     public bool EightByteBarAccess { get; }
-
-    /// <summary>GET_PCI_HOT_RESET_INFO writes the entries that fit before answering ENOSPC (6.1: the header only).</summary>
-    public bool HotResetFillsWhatFits { get; }
 
     /// <summary>ERR/REQ TRIGGER|EVENTFD with an fd below -1 is EINVAL (older kernels accept it and change nothing).</summary>
     public bool RejectsEventFdBelowMinusOne { get; }

@@ -23,14 +23,13 @@ internal static class MockResetResponder
     /// vfio_pci_ioctl_get_pci_hot_reset_info: the 12-byte header is copied in (EFAULT if the buffer is shorter);
     /// argsz below 12 is EINVAL; a device without slot or bus reset is ENODEV with nothing written. A buffer that
     /// cannot hold every affected device gets ENOSPC with the header written back (argsz as given, flags 0, count
-    /// the number of devices); up to 6.5 nothing else is written (6.1 measured in the lane). From 6.6 on (the cdev
-    /// series: "Copy hot-reset device info to userspace in the devices loop") the kernel also writes the entries
-    /// that fit before it answers ENOSPC: the profile's kernel decides, unless <paramref name="fillsWhatFits"/> says. Enough room: header
+    /// the number of devices) and nothing else, as the kernel lane measured on 6.1 and on 6.12.117 (group path).
+    /// <paramref name="fillsWhatFits"/> models a driver that writes the entries that fit before answering ENOSPC, an
+    /// answer the reader must survive too. Enough room: header
     /// and entries, 0.
     /// </summary>
-    public static IoctlResult GetHotResetInfo(MockDeviceProfile profile, Span<byte> argument, bool? fillsWhatFits = null)
+    public static IoctlResult GetHotResetInfo(MockDeviceProfile profile, Span<byte> argument, bool fillsWhatFits = false)
     {
-        bool fills = fillsWhatFits ?? profile.KernelRules.HotResetFillsWhatFits;
         if (argument.Length < VfioPciHotResetInfoCodec.HeaderSize) return IoctlResult.Fail(Errno.EFAULT);
         var request = VfioPciHotResetInfoCodec.DecodeHeader(argument);
         if (request.Argsz < VfioPciHotResetInfoCodec.HeaderSize) return IoctlResult.Fail(Errno.EINVAL);
@@ -42,7 +41,7 @@ internal static class MockResetResponder
         uint count = (uint)devices.Count;
         long fits = ((long)request.Argsz - VfioPciHotResetInfoCodec.HeaderSize) / VfioPciHotResetInfoCodec.DeviceSize;
         bool enough = fits >= count;
-        if (enough || fills)
+        if (enough || fillsWhatFits)
         {
             int write = (int)Math.Min(fits, count);
             // The mock may only touch the buffer it was given (argsz <= its length is checked by the channel).
