@@ -34,8 +34,8 @@ public class PciConfigDecoderTests
         Assert.Equal((byte)0x0A, c.InterruptLine);
         Assert.Equal((byte)0xC8, c.CapabilitiesPointer);
         Assert.Equal(new[] { "Mem32", "Mem32", "IO", "Mem32", "None", "None" }, c.Bars.Select(b => b.Kind));
-        Assert.Equal(0xFEA80000ul, c.Bars[0].Address);
-        Assert.Equal(0xC1A0ul, c.Bars[2].Address);
+        Assert.Equal(0xFE580000ul, c.Bars[0].Address);
+        Assert.Equal(0xD1A0ul, c.Bars[2].Address);
         Assert.Empty(c.Faults);
     }
 

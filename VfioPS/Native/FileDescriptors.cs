@@ -54,7 +54,7 @@ public static unsafe class FileDescriptors
         int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
         if (copy < 0) return (Errno)errno;
         var owned = new SafeFileDescriptorHandle(copy);
-        bool known = stamp != 0 && KnownEventFds.StampOf(fd) == stamp;
+        bool known = stamp != 0 && KnownEventFds.StampOf(fd) == stamp && IsAnonInode(copy);
         if (!known && !IsEventFd(copy))
         {
             owned.Dispose();
@@ -62,6 +62,17 @@ public static unsafe class FileDescriptors
         }
         handle = owned;
         return Errno.None;
+    }
+
+    /// <summary>
+    /// Whether an fd is an anon inode, as an eventfd is: fstat shows no file-type bits. A registered number that names a
+    /// device or regular file now was closed behind the module's back and reused, so the table's word is not taken
+    /// for it (the /proc check decides). One fstat(2), far cheaper than the readlink it saves.
+    /// </summary>
+    private static bool IsAnonInode(int fd)
+    {
+        stat st;
+        return fstat(fd, &st) == 0 && ((uint)st.st_mode & 0xF000u) == 0;
     }
 
     private static ReadOnlySpan<byte> EventFdLink => "anon_inode:[eventfd]"u8;
