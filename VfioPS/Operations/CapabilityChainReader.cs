@@ -117,6 +117,18 @@ public static class CapabilityChainReader
         return new ChainWalk(capabilities, fault);
     }
 
+    /// <summary>
+    /// The chain of an INFO answer whose caps flag is set. A cap_offset of 0 then is itself a fault (MissingChain): the
+    /// device did not ask for a larger buffer, so the chain should have been there. Otherwise <see cref="Walk"/>.
+    /// </summary>
+    public static ChainWalk WalkAnswer(ReadOnlySpan<byte> answer, uint capOffset, int infoSize, Func<ushort, int> declaredSize)
+    {
+        if (capOffset == 0)
+            return new ChainWalk(Array.Empty<RawCapability>(), new ChainFault(ChainFaultKind.MissingChain, 0,
+                $"the caps flag is set but cap_offset is 0 in a {answer.Length}-byte answer that the device did not ask to enlarge"));
+        return Walk(answer, capOffset, infoSize, declaredSize);
+    }
+
     /// <summary>What pointed at a faulty offset, for messages (made only when there is a fault to report).</summary>
     private static string Source(uint from) => from == 0 ? "cap_offset" : $"the next field of the capability at {from}";
 

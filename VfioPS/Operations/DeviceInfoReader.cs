@@ -23,11 +23,7 @@ public static class DeviceInfoReader
     {
         var (data, answer) = Query(channel, deviceName);
         if ((data.Flags & VfioDeviceFlags.Caps) == 0) return new DeviceInfoResult(data, Array.Empty<VfioDeviceCapability>(), null);
-        if (data.CapOffset is not uint capOffset || capOffset == 0)
-            return new DeviceInfoResult(data, Array.Empty<VfioDeviceCapability>(), new ChainFault(ChainFaultKind.MissingChain, 0,
-                $"the caps flag is set but cap_offset is 0 in a {answer.Length}-byte answer that the device did not ask to enlarge"));
-
-        var walk = CapabilityChainReader.Walk(answer, capOffset, VfioDeviceInfoCodec.SizeWithCapOffset, VfioDeviceInfoCapabilityCodec.DecodedSize);
+        var walk = CapabilityChainReader.WalkAnswer(answer, data.CapOffset ?? 0, VfioDeviceInfoCodec.SizeWithCapOffset, VfioDeviceInfoCapabilityCodec.DecodedSize);
         var capabilities = new VfioDeviceCapability[walk.Capabilities.Count];
         for (int i = 0; i < capabilities.Length; i++)
         {

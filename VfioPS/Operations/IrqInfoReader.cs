@@ -82,31 +82,22 @@ public static class IrqInfoReader
         uint? type = null, subtype = null;
         if ((data.Flags & VfioIrqFlags.Caps) != 0)
         {
-            uint capOffset = data.CapOffset ?? 0;
-            if (capOffset == 0)
+            var walk = CapabilityChainReader.WalkAnswer(answer, data.CapOffset ?? 0, VfioIrqInfoCodec.ExtendedSize, CapabilityChainReader.IrqCapabilitySize);
+            fault = walk.Fault;
+            capabilities = new VfioIrqCapability[walk.Capabilities.Count];
+            for (int i = 0; i < capabilities.Length; i++)
             {
-                fault = new ChainFault(ChainFaultKind.MissingChain, 0,
-                    $"the caps flag is set but cap_offset is 0 in a {answer.Length}-byte answer that the device did not ask to enlarge");
-            }
-            else
-            {
-                var walk = CapabilityChainReader.Walk(answer, capOffset, VfioIrqInfoCodec.ExtendedSize, CapabilityChainReader.IrqCapabilitySize);
-                fault = walk.Fault;
-                capabilities = new VfioIrqCapability[walk.Capabilities.Count];
-                for (int i = 0; i < capabilities.Length; i++)
+                var raw = walk.Capabilities[i];
+                uint? capType = null, capSubtype = null;
+                if (raw.Header.Id == VfioCapabilityCodec.IrqInfoCapType)
                 {
-                    var raw = walk.Capabilities[i];
-                    uint? capType = null, capSubtype = null;
-                    if (raw.Header.Id == VfioCapabilityCodec.IrqInfoCapType)
-                    {
-                        var decoded = VfioCapabilityCodec.DecodeIrqCapType(raw.Data);
-                        capType = decoded.Type;
-                        capSubtype = decoded.Subtype;
-                        if (type is null) { type = capType; subtype = capSubtype; }
-                    }
-                    capabilities[i] = new VfioIrqCapability(device.Name, index, raw.Header.Id, raw.Header.Version, raw.Offset,
-                        raw.Header.Next, capType, capSubtype, raw.Data);
+                    var decoded = VfioCapabilityCodec.DecodeIrqCapType(raw.Data);
+                    capType = decoded.Type;
+                    capSubtype = decoded.Subtype;
+                    if (type is null) { type = capType; subtype = capSubtype; }
                 }
+                capabilities[i] = new VfioIrqCapability(device.Name, index, raw.Header.Id, raw.Header.Version, raw.Offset,
+                    raw.Header.Next, capType, capSubtype, raw.Data);
             }
         }
 

@@ -83,50 +83,42 @@ public static class RegionInfoReader
         bool msixMappable = false;
         if ((data.Flags & VfioRegionFlags.Caps) != 0)
         {
-            if (data.CapOffset == 0)
+            var walk = CapabilityChainReader.WalkAnswer(answer, data.CapOffset, VfioRegionInfoCodec.Size, CapabilitySize);
+            fault = walk.Fault;
+            var decoded = new List<VfioRegionCapability>(walk.Capabilities.Count);
+            foreach (var raw in walk.Capabilities)
             {
-                fault = new ChainFault(ChainFaultKind.MissingChain, 0,
-                    $"the caps flag is set but cap_offset is 0 in a {answer.Length}-byte answer that the device did not ask to enlarge");
-            }
-            else
-            {
-                var walk = CapabilityChainReader.Walk(answer, data.CapOffset, VfioRegionInfoCodec.Size, CapabilitySize);
-                fault = walk.Fault;
-                var decoded = new List<VfioRegionCapability>(walk.Capabilities.Count);
-                foreach (var raw in walk.Capabilities)
+                uint? capType = null, capSubtype = null;
+                VfioSparseMmapArea[]? capAreas = null;
+                byte[] bytes = raw.Data;
+                switch (raw.Header.Id)
                 {
-                    uint? capType = null, capSubtype = null;
-                    VfioSparseMmapArea[]? capAreas = null;
-                    byte[] bytes = raw.Data;
-                    switch (raw.Header.Id)
-                    {
-                        case VfioRegionCapabilityCodec.SparseMmapId:
-                            if (SparseFault(raw) is { } sparseFault)
-                            {
-                                // Capabilities before it are kept; the walk's own fault, if any, lies further along the chain.
-                                fault = sparseFault;
-                                goto done;
-                            }
-                            capAreas = VfioRegionCapabilityCodec.DecodeSparseAreas(bytes);
-                            bytes = bytes.AsSpan(0, (int)VfioRegionCapabilityCodec.SparseSize((uint)capAreas.Length)).ToArray();
-                            areas ??= capAreas;
-                            break;
-                        case VfioRegionCapabilityCodec.TypeId:
-                            var capTypeData = VfioRegionCapabilityCodec.DecodeType(bytes);
-                            capType = capTypeData.Type;
-                            capSubtype = capTypeData.Subtype;
-                            if (type is null) { type = capType; subtype = capSubtype; }
-                            break;
-                        case VfioRegionCapabilityCodec.MsixMappableId:
-                            msixMappable = true;
-                            break;
-                    }
-                    decoded.Add(new VfioRegionCapability(device.Name, index, raw.Header.Id, raw.Header.Version, raw.Offset, raw.Header.Next,
-                        capType, capSubtype, capAreas, bytes));
+                    case VfioRegionCapabilityCodec.SparseMmapId:
+                        if (SparseFault(raw) is { } sparseFault)
+                        {
+                            // Capabilities before it are kept; the walk's own fault, if any, lies further along the chain.
+                            fault = sparseFault;
+                            goto done;
+                        }
+                        capAreas = VfioRegionCapabilityCodec.DecodeSparseAreas(bytes);
+                        bytes = bytes.AsSpan(0, (int)VfioRegionCapabilityCodec.SparseSize((uint)capAreas.Length)).ToArray();
+                        areas ??= capAreas;
+                        break;
+                    case VfioRegionCapabilityCodec.TypeId:
+                        var capTypeData = VfioRegionCapabilityCodec.DecodeType(bytes);
+                        capType = capTypeData.Type;
+                        capSubtype = capTypeData.Subtype;
+                        if (type is null) { type = capType; subtype = capSubtype; }
+                        break;
+                    case VfioRegionCapabilityCodec.MsixMappableId:
+                        msixMappable = true;
+                        break;
                 }
-            done:
-                capabilities = decoded.ToArray();
+                decoded.Add(new VfioRegionCapability(device.Name, index, raw.Header.Id, raw.Header.Version, raw.Offset, raw.Header.Next,
+                    capType, capSubtype, capAreas, bytes));
             }
+        done:
+            capabilities = decoded.ToArray();
         }
 
         var info = new VfioRegionInfo(device.Name, index, RegionNames.For(index, isPci, type, subtype), data.Size, data.Offset, data.Flags,
