@@ -25,6 +25,28 @@ cat "$list"
 "$check" old-abi $uuids || bad=1
 "$check" display $uuids || bad=1
 "$check" dump $uuids || bad=1
+# Lifecycle: available_instances counts per type; an instance removed and created again; the module unloaded with
+# its instances and loaded again (guest-setup.sh --reload rewrites the list), then the old-abi check once more. The
+# kernel log below then covers the remove and exit paths too.
+types=/sys/class/mdev_bus/seed_mdev/mdev_supported_types
+display=${KERNEL_LANE_MDEV_DISPLAY:-}
+life() { if [ "$1" = ok ]; then echo "ok   lifecycle: $2"; else echo "FAIL lifecycle: $2"; bad=1; fi; }
+a1=$(cat "$types/seed_mdev-display/available_instances" 2>/dev/null)
+[ "$a1" = 3 ] && life ok "display available_instances 3 with one instance" || life fail "display available_instances '$a1', want 3"
+echo 1 > "/sys/bus/mdev/devices/$display/remove" 2>/dev/null
+a2=$(cat "$types/seed_mdev-display/available_instances" 2>/dev/null)
+echo "$display" > "$types/seed_mdev-display/create" 2>/dev/null
+a3=$(cat "$types/seed_mdev-display/available_instances" 2>/dev/null)
+[ "$a2" = 4 ] && [ "$a3" = 3 ] && [ -e "/sys/bus/mdev/devices/$display" ] &&
+    life ok "display instance removed (available 4) and created again (3)" ||
+    life fail "remove/create: available $a2 then $a3 (want 4, 3), instance $([ -e "/sys/bus/mdev/devices/$display" ] && echo present || echo missing)"
+if sh VfioPS.Tests/KernelLane/seed-mdev/guest-setup.sh --reload; then
+    life ok "rmmod with two instances, insmod and both created again"
+    "$check" old-abi $(cut -d' ' -f1 "$list" | tr '\n' ' ') > /tmp/seed-mdev-reload.txt || bad=1
+    tail -n 1 /tmp/seed-mdev-reload.txt
+else
+    life fail "guest-setup.sh --reload"
+fi
 # The module's own messages and anything alarming the kernel logged (a WARN/oops in the module shows its name).
 if dmesg | grep -E 'WARNING:|BUG:|Oops|general protection|Call Trace|seed_mdev' > /tmp/seed-mdev-dmesg.txt; then
     cat /tmp/seed-mdev-dmesg.txt

@@ -613,9 +613,11 @@ static long seed_get_region_info(void __user *arg)
 		return -EFAULT;
 	if (info.argsz < minsz || info.index >= SEED_NUM_REGIONS)
 		return -EINVAL;
-	/* Only the config space is there; every BAR, the ROM and VGA answer size 0 (as kvmgt's empty BARs do). */
+	/*
+	 * Only the config space is there; every BAR, the ROM and VGA answer size 0 (as kvmgt's empty BARs do). No region
+	 * has capabilities, so cap_offset goes back as the caller wrote it, as vfio-pci copies it back.
+	 */
 	info.offset = (u64)info.index << SEED_OFFSET_SHIFT;
-	info.cap_offset = 0;
 	if (info.index == VFIO_PCI_CONFIG_REGION_INDEX) {
 		info.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
 		info.size = SEED_CONFIG_SIZE;
