@@ -35,10 +35,10 @@ if [ "${1:-}" = --reload ]; then
     seed_load
     exit $bad
 fi
+: > "$list"    # empty where nothing is loaded: no instances
 if [ -n "${KERNEL_LANE_SEED_MDEV:-}" ]; then
     seed_load
 elif [ -n "${KERNEL_LANE_SEED_MDEV_FAILED:-}" ]; then
-    : > "$list"
     seed_fail "$KERNEL_LANE_SEED_MDEV_FAILED"
 fi
 exec "$@"
