@@ -4,7 +4,8 @@
 #   old-abi: every IRQ index with argsz 16, nothing written past byte 16 ("kernel lane old-abi: N passed, M failed");
 #   display: index 5's eventfd, loopback, raise_display_irq and the vblank timer ("kernel lane mdev-irq: ...");
 #   dump:    index 5's GET_IRQ_INFO bytes at argsz 16, 20, 24 and the size needed, for the record;
-# then the kernel log: no warning, oops or BUG while the module was loaded. POSIX sh (busybox).
+#   lifecycle: available_instances, remove and create again, rmmod with the instances and insmod again;
+# then the kernel log: no warning, oops or lockup whose trace is in the module. POSIX sh (busybox).
 # Exit 0 when all passed; 1 otherwise.
 set -u
 list=${KERNEL_LANE_MDEV_DEVICES:-/tmp/seed-mdev-devices.txt}
