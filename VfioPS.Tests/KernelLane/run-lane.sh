@@ -7,7 +7,7 @@
 #   (no COMMAND)      run the smoke check: uname -r, the device list, ls -l /dev/vfio, dotnet --version
 #   -- COMMAND...     run COMMAND in the guest instead (cwd: the current directory if it is inside the
 #                     repository, else the repository root)
-#   --suite           run the lane's test suite (suite.sh: fidelity, engine smoke, real-device doc examples,
+#   --suite           run the lane's test suite (suite.sh: fidelity, seed-mdev, engine smoke, real-device doc examples,
 #                     the Pester RealDevice tests) on the build of --configuration (default Release)
 #   --smoke -- CMD    run the smoke check first, then CMD in the same VM (CMD is skipped if the smoke fails)
 #   --timeout S       kill the VM after S seconds (default: 300 for the smoke alone, 1800 with a COMMAND)
@@ -16,7 +16,7 @@
 #                     several, comma-separated, run the whole lane once per kernel, one after another (exit: the
 #                     first failing run's code). Default: $KERNEL_LANE_KERNELS, else $VFIO_VM_KERNEL_PKG, else 6.1.
 #
-# Steps: install-deps.sh (missing Debian packages only), then vfio-vm with the devices
+# Steps: install-deps.sh (missing Debian packages only), seed-mdev/build.sh on a 6.1 kernel, then vfio-vm with the devices
 # "e1000e edu virtio-net-pci,vectors=4 pci-testdev" (0000:00:10.0 .. 0000:00:13.0, one IOMMU group each),
 # the repository shared read-write and the NuGet package folder (${NUGET_PACKAGES:-~/.nuget/packages})
 # read-only, both at the same paths as on the host. Exits with COMMAND's exit code; 125 when the lane
