@@ -21,14 +21,12 @@ namespace VfioPS.KernelLane;
 /// </summary>
 public static partial class Program
 {
-    /// <summary>The seed_mdev types, the instance the lane creates of each, and the built-in profile it must answer as.</summary>
-    private static readonly (string Type, string Uuid, string Profile)[] s_seedMdevs =
+    /// <summary>The seed_mdev types and the built-in profile each must answer as.</summary>
+    private static readonly (string Type, string Profile)[] s_seedMdevs =
     {
-        ("display", "8f1a2c3d-0000-4000-8000-5eed0000d001", "gvt-vgpu"),
-        ("chain", "8f1a2c3d-0000-4000-8000-5eed0000c002", "seed-mdev-chain"),
+        ("seed_mdev-display", "gvt-vgpu"),
+        ("seed_mdev-chain", "seed-mdev-chain"),
     };
-
-    private const string SeedMdevModule = "/sys/module/seed_mdev";
 
     /// <summary>The seed of the random rows, printed with them: a difference found there reproduces with it.</summary>
     private const int SeedMdevRandomSeed = 20261203;
@@ -38,29 +36,39 @@ public static partial class Program
     /// <summary>The device-specific index of both types.</summary>
     private const uint SeedIndex = 5;
 
+    /// <summary>
+    /// The instances run-lane.sh created before the program started, one line each in $KERNEL_LANE_MDEV_DEVICES:
+    /// "UUID TYPE PARENT group=N /dev/vfio/N"; what went wrong creating them in the same file with ".failed"; and
+    /// why there are none on this kernel in $KERNEL_LANE_SEED_MDEV_SKIP.
+    /// </summary>
     private static void SeedMdevRows()
     {
-        var present = s_seedMdevs.Where(m => Directory.Exists("/sys/bus/mdev/devices/" + m.Uuid)).ToArray();
-        if (present.Length == 0 && !Directory.Exists(SeedMdevModule))
+        string list = Environment.GetEnvironmentVariable("KERNEL_LANE_MDEV_DEVICES") ?? "/tmp/seed-mdev-devices.txt";
+        string? skip = Environment.GetEnvironmentVariable("KERNEL_LANE_SEED_MDEV_SKIP");
+        var failed = File.Exists(list + ".failed") ? File.ReadAllLines(list + ".failed").Where(l => l.Trim().Length > 0).ToArray() : Array.Empty<string>();
+        var instances = (File.Exists(list) ? File.ReadAllLines(list) : Array.Empty<string>())
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(p => p.Length >= 2).ToDictionary(p => p[1], p => p[0]);
+        foreach (string reason in failed) Fail("mdev", "seed_mdev: " + reason);
+        if (instances.Count == 0 && failed.Length == 0)
         {
-            string why = $"not run: seed_mdev rows (kernel {s_kernel}: module not loaded, no instance {string.Join(" or ", s_seedMdevs.Select(m => m.Uuid))})";
-            Console.WriteLine("seed-mdev: " + why);
-            s_rows.Add($"{"not run: seed_mdev device-specific IRQs",-58} {"-",-12} {"-",-14} {"-",-14} the module is built for Debian's 6.1 only; no instances on {s_kernel}");
+            string why = skip ?? $"no seed_mdev instances listed in {list}";
+            Console.WriteLine($"seed-mdev rows: skipped on {s_kernel}: {why}");
+            s_rows.Add($"{"not run: seed_mdev device-specific IRQs (skipped)",-58} {"-",-12} {"-",-14} {"-",-14} {why}");
             return;
         }
-        foreach (var (type, uuid, profile) in s_seedMdevs)
+        foreach (var (type, profile) in s_seedMdevs)
         {
-            string label = "mdev " + type;
-            if (!present.Any(m => m.Uuid == uuid))
+            string label = "mdev " + type.Substring(type.IndexOf('-') + 1);
+            if (!instances.TryGetValue(type, out string? uuid))
             {
-                Fail(label, $"seed_mdev is loaded but its {type} instance {uuid} is not in /sys/bus/mdev/devices");
+                if (failed.Length == 0) Fail(label, $"no {type} instance in {list}");
                 continue;
             }
             try
             {
                 using var kernel = KernelDevices.Open(uuid);
                 using var mock = MockDevices.OpenBuiltIn(profile);
-                Console.WriteLine($"{uuid} seed_mdev {type}: flags {kernel.Flags}, {kernel.NumRegions} regions, {kernel.NumIrqs} irqs; mock profile {profile}");
+                Console.WriteLine($"{uuid} {type}: flags {kernel.Flags}, {kernel.NumRegions} regions, {kernel.NumIrqs} irqs; mock profile {profile}");
                 Check(label, $"GET_INFO: flags and num_irqs equal the {profile} profile's", kernel.Flags == mock.Flags && kernel.NumIrqs == mock.NumIrqs,
                     $"kernel {kernel.Flags}/{kernel.NumIrqs}, mock {mock.Flags}/{mock.NumIrqs}");
                 SeedMdevCompare(label, kernel.OpenChannel, mock.OpenChannel);
