@@ -64,6 +64,8 @@ public static partial class Program
                 if (failed.Length == 0) Fail(label, $"no {type} instance in {list}");
                 continue;
             }
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            int rowsBefore = s_passed + s_failed;
             try
             {
                 using var kernel = KernelDevices.Open(uuid);
@@ -78,6 +80,7 @@ public static partial class Program
             {
                 Fail(label, $"unexpected {e.GetType().Name}: {e.Message}\n{e.StackTrace}");
             }
+            Console.WriteLine($"seed-mdev rows: {type}: {s_passed + s_failed - rowsBefore} rows in {clock.Elapsed.TotalSeconds:F1} s");
         }
     }
 
