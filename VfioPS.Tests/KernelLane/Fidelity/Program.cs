@@ -330,7 +330,7 @@ public static partial class Program
     /// <summary>A request built per side: eventfd tokens (pool positions, or raw negative/bogus numbers) become that side's fds.</summary>
     private delegate byte[] Build(Side side);
 
-    /// <summary>What one request gave on the kernel side: the answer, and the counters of its eventfd pool read after it.</summary>
+    /// <summary>What one request gave on each side: whether the two were the same, both answers, and both eventfd pools' counters read after it.</summary>
     private sealed record SeamAnswer(bool Same, IoctlResult Kernel, IoctlResult Mock, ulong[] KernelFired, ulong[] MockFired);
 
     /// <summary>
