@@ -27,6 +27,10 @@ internal sealed class FakeKernelNodes : IKernelNodes
     public readonly List<string> DeviceNames = new();
     public readonly List<(uint Argsz, uint Flags, int Iommufd, byte[] Token)> Binds = new();
     public readonly List<SafeFileDescriptorHandle> Handles = new();
+    private readonly string _profile;
+
+    /// <param name="profile">The built-in mock profile that answers for every device opened (e1000e; gvt-vgpu for a device with a display IRQ).</param>
+    public FakeKernelNodes(string profile = "e1000e") => _profile = profile;
 
     public SafeFileDescriptorHandle? Open(string path, out Errno errno)
     {
@@ -81,7 +85,7 @@ internal sealed class FakeKernelNodes : IKernelNodes
             var deviceFd = FileDescriptors.CreateEventFd();
             int number = deviceFd.Fd;
             deviceFd.SetHandleAsInvalid(); // the channel takes ownership of the number
-            _devices[number] = new MockDeviceChannel(MockProfileReader.LoadBuiltIn("e1000e"));
+            _devices[number] = new MockDeviceChannel(MockProfileReader.LoadBuiltIn(_profile));
             return new IoctlResult(number, Errno.None);
         }
         return IoctlResult.Fail(Errno.ENOTTY);
@@ -91,7 +95,7 @@ internal sealed class FakeKernelNodes : IKernelNodes
     public void TreatAsDevice(string path)
     {
         foreach (var (fd, p) in _paths)
-            if (p == path && !_devices.ContainsKey(fd)) _devices[fd] = new MockDeviceChannel(MockProfileReader.LoadBuiltIn("e1000e"));
+            if (p == path && !_devices.ContainsKey(fd)) _devices[fd] = new MockDeviceChannel(MockProfileReader.LoadBuiltIn(_profile));
     }
 }
 

@@ -33,13 +33,14 @@ public class ProfileReaderTests
 
     [Fact]
     public void BuiltInNames_AreTheProfiles_WithoutTheSchema()
-        => Assert.Equal(new[] { "e1000e", "e1000e-6.12", "e1000e-port", "e1000e-port-6.12", "edu", "edu-6.12", "gvt-vgpu", "pci-testdev", "pci-testdev-6.12", "virtio-net", "virtio-net-6.12" },
+        => Assert.Equal(new[] { "e1000e", "e1000e-6.12", "e1000e-port", "e1000e-port-6.12", "edu", "edu-6.12", "gvt-vgpu", "pci-testdev", "pci-testdev-6.12", "seed-mdev-chain", "virtio-net", "virtio-net-6.12" },
             MockProfileReader.BuiltInNames);
 
     [Theory]
     [InlineData("e1000e", 0x3u, 9u, 5u)]
     [InlineData("edu", 0x2u, 9u, 5u)]
     [InlineData("gvt-vgpu", 0x2u, 11u, 6u)]
+    [InlineData("seed-mdev-chain", 0x2u, 9u, 6u)]
     public void BuiltInProfile_Parses(string name, uint flags, uint numRegions, uint numIrqs)
     {
         var profile = MockProfileReader.LoadBuiltIn(name);

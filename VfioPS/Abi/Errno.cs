@@ -25,6 +25,7 @@ public enum Errno
     ERANGE = 34,
     ENOTTY = 25,
     ENOSYS = 38,
+    EUSERS = 87,
     EOPNOTSUPP = 95,
 }
 
@@ -52,6 +53,7 @@ public static class ErrnoText
         Errno.ERANGE => "Numerical result out of range",
         Errno.ENOTTY => "Inappropriate ioctl for device",
         Errno.ENOSYS => "Function not implemented",
+        Errno.EUSERS => "Too many users",
         Errno.EOPNOTSUPP => "Operation not supported",
         _ => "errno " + (int)errno,
     };

@@ -5,15 +5,16 @@ using VfioPS.Kernel;
 namespace VfioPS.Commands;
 
 /// <summary>
-/// Open-VfioDevice: opens a vfio-pci device through its VFIO group and returns the device object (the type the mock
-/// returns). It stays open until Close-VfioDevice or Dispose(); closing it disables its IRQs and resets the function.
+/// Open-VfioDevice: opens a vfio-pci device (or a mediated device, by UUID) through its VFIO group and returns the device
+/// object (the type the mock returns). It stays open until Close-VfioDevice or Dispose(); closing it disables its IRQs and resets the function.
 /// </summary>
 [Cmdlet(VerbsCommon.Open, "VfioDevice")]
 [OutputType(typeof(VfioDevice))]
 public sealed class OpenVfioDeviceCommand : VfioHostCmdletBase
 {
-    /// <summary>PCI addresses (DDDD:BB:DD.F), or devices from Get-VfioDevice.</summary>
+    /// <summary>PCI addresses (DDDD:BB:DD.F) or mdev UUIDs, or devices from Get-VfioDevice or Get-VfioMdev.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("Uuid")]
     [ValidateNotNullOrEmpty]
     public string[] Address { get; set; } = Array.Empty<string>();
 

@@ -25,6 +25,7 @@ public abstract class VfioCmdletBase : PSCmdlet
         VfioErrorKind.ProtocolError => ErrorCategory.ProtocolError,
         VfioErrorKind.DeviceError => ErrorCategory.DeviceError,
         VfioErrorKind.NotInstalled => ErrorCategory.NotInstalled,
+        VfioErrorKind.ResourceExists => ErrorCategory.ResourceExists,
         _ => ErrorCategory.NotSpecified,
     };
 

@@ -24,6 +24,9 @@ public sealed class VfioDeviceArgument
     /// <summary>A device from Get-VfioDevice: its PCI address.</summary>
     public VfioDeviceArgument(VfioPciDevice device) => _name = (device ?? throw new ArgumentNullException(nameof(device))).Address;
 
+    /// <summary>A mediated device from Get-VfioMdev: its UUID.</summary>
+    public VfioDeviceArgument(VfioMdev device) => _name = (device ?? throw new ArgumentNullException(nameof(device))).Uuid;
+
     public string Name => _name;
 
     /// <summary>
@@ -43,6 +46,18 @@ public sealed class VfioDeviceArgument
                 temporary = true;
                 return Kernel.KernelDevices.Open(bdf);
             }
+        }
+        if (Kernel.MdevUuid.TryNormalize(_name, out string uuid))
+        {
+            if (VfioDeviceRegistry.TryGet(uuid, out device)) return device;
+            if (openAddress)
+            {
+                temporary = true;
+                return Kernel.KernelDevices.Open(uuid);
+            }
+            throw new VfioException("VfioDeviceNotFound", VfioErrorKind.ObjectNotFound,
+                $"'{_name}' is a mediated device's UUID, not an open device. Open it with Open-VfioDevice and keep the object (Close-VfioDevice or Dispose() releases it).",
+                _name);
         }
         if (_name.StartsWith(VfioDeviceRegistry.MockPrefix, StringComparison.OrdinalIgnoreCase))
             throw new VfioException("VfioDeviceNotFound", VfioErrorKind.ObjectNotFound,

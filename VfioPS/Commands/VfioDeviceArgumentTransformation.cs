@@ -49,6 +49,9 @@ public sealed class VfioDeviceArgumentTransformationAttribute : ArgumentTransfor
             case VfioPciDevice pci:
                 argument = new VfioDeviceArgument(pci);
                 return true;
+            case VfioMdev mdev:
+                argument = new VfioDeviceArgument(mdev);
+                return true;
             case string { Length: > 0 } name:
                 argument = new VfioDeviceArgument(name);
                 return true;

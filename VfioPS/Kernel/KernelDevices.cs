@@ -28,9 +28,11 @@ public static class KernelDevices
     internal static VfioDevice Open(string address, Guid? vfToken, VfioHostPaths? paths, VfioOpenPath path, IKernelNodes nodes)
     {
         paths ??= VfioHostPaths.Default;
+        // A mediated device is named by its UUID; its lookup is MdevDevices' (the PCI checks below do not apply to it).
+        if (MdevUuid.TryNormalize(address, out string uuid)) return MdevDevices.Open(uuid, paths, path, nodes);
         if (!PciAddress.TryNormalize(address, out string bdf))
             throw new VfioException("VfioPciAddressInvalid", VfioErrorKind.InvalidArgument,
-                $"'{address}' is not a PCI address; write it as DDDD:BB:DD.F, for example 0000:00:10.0.", address);
+                $"'{address}' is not a PCI address; write it as DDDD:BB:DD.F, for example 0000:00:10.0 (or a mediated device's UUID).", address);
         if (VfioDeviceRegistry.TryGet(bdf, out _))
             throw new VfioException("VfioDeviceAlreadyOpen", VfioErrorKind.ResourceBusy,
                 $"{bdf} is already open in this process; use that device object (a VFIO device can be opened once).", bdf);
@@ -50,10 +52,16 @@ public static class KernelDevices
             _ => device.CdevPath is not null && File.Exists(device.CdevPath) && File.Exists(paths.Iommufd),
         };
         var channel = useCdev ? OpenCdev(paths, device, vfToken, nodes) : OpenGroup(paths, device, vfToken, nodes);
+        return Register(channel, bdf, device.IommuGroup);
+    }
+
+    /// <summary>Reads the opened device's info and registers it under <paramref name="name"/>; the channel is closed on failure.</summary>
+    internal static VfioDevice Register(KernelDeviceChannel channel, string name, int? iommuGroup)
+    {
         try
         {
-            var info = DeviceInfoReader.ReadWithCapabilities(channel, bdf);
-            var opened = new VfioDevice(bdf, null, channel, info.Data, info.Capabilities, info.Fault) { IommuGroup = device.IommuGroup };
+            var info = DeviceInfoReader.ReadWithCapabilities(channel, name);
+            var opened = new VfioDevice(name, null, channel, info.Data, info.Capabilities, info.Fault) { IommuGroup = iommuGroup };
             VfioDeviceRegistry.Register(opened);
             return opened;
         }
@@ -66,10 +74,19 @@ public static class KernelDevices
 
     private static KernelDeviceChannel OpenGroup(VfioHostPaths paths, VfioPciDevice device, Guid? vfToken, IKernelNodes nodes)
     {
-        string bdf = device.Address;
         if (device.GroupPath is null)
-            throw new VfioException("VfioGroupNotFound", VfioErrorKind.ObjectNotFound, $"{bdf} has no IOMMU group (is the IOMMU enabled?).", bdf);
-        var lease = VfioGroupTable.Acquire(paths, device.GroupPath, device, nodes);
+            throw new VfioException("VfioGroupNotFound", VfioErrorKind.ObjectNotFound, $"{device.Address} has no IOMMU group (is the IOMMU enabled?).", device.Address);
+        return OpenThroughGroup(paths, device.GroupPath, VfioGroupTable.GroupMember.Of(device), vfToken, nodes);
+    }
+
+    /// <summary>
+    /// The group path for any VFIO device: the group (shared with the other open devices of it) and
+    /// VFIO_GROUP_GET_DEVICE_FD with the device's name, a PCI address or an mdev UUID.
+    /// </summary>
+    internal static KernelDeviceChannel OpenThroughGroup(VfioHostPaths paths, string groupPath, VfioGroupTable.GroupMember device, Guid? vfToken, IKernelNodes nodes)
+    {
+        string bdf = device.Name;
+        var lease = VfioGroupTable.Acquire(paths, groupPath, device, nodes);
         try
         {
             // VFIO_GROUP_GET_DEVICE_FD takes the device name, with " vf_token=<uuid>" for a VF whose PF is on vfio-pci.
@@ -81,7 +98,7 @@ public static class KernelDevices
                 throw result.Errno switch
                 {
                     Errno.EBUSY => new VfioException("VfioDeviceBusy", VfioErrorKind.ResourceBusy,
-                        $"{bdf} is in use (VFIO_GROUP_GET_DEVICE_FD answered EBUSY){VfioGroupTable.HolderText(device.GroupPath)}.", bdf, result.Errno),
+                        $"{bdf} is in use (VFIO_GROUP_GET_DEVICE_FD answered EBUSY){VfioGroupTable.HolderText(groupPath)}.", bdf, result.Errno),
                     Errno.EACCES or Errno.EPERM when vfToken is null => new VfioException("VfioVfTokenRequired", VfioErrorKind.PermissionDenied,
                         $"{bdf} refused to open ({ErrnoText.Format(result.Errno)}); a VF whose PF is bound to vfio-pci needs -VfToken <uuid>.", bdf, result.Errno),
                     _ => VfioException.FromIoctl("VfioGetDeviceFdFailed", $"VFIO_GROUP_GET_DEVICE_FD for {bdf}", result.Errno, bdf),

@@ -59,8 +59,21 @@ internal static class VfioGroupTable
         }
     }
 
+    /// <summary>The device a group is opened for, as the group's errors name it.</summary>
+    /// <param name="Name">The PCI address or the mdev UUID.</param>
+    /// <param name="UnusableReason">Why sysfs says the device cannot be used, for the not-viable error; null when it did not say.</param>
+    /// <param name="BindHint">What the device must be bound to for its group node to exist ("vfio-pci", "its parent's mdev driver").</param>
+    internal sealed record GroupMember(string Name, int? IommuGroup, string? UnusableReason, string BindHint)
+    {
+        public static GroupMember Of(VfioPciDevice device) => new(device.Address, device.IommuGroup, device.UnusableReason, PciDeviceEnumerator.VfioPciDriver);
+    }
+
     /// <summary>Opens (or shares) the group at <paramref name="groupPath"/> with a container and an IOMMU set.</summary>
     public static Lease Acquire(VfioHostPaths paths, string groupPath, VfioPciDevice device, IKernelNodes? nodes = null)
+        => Acquire(paths, groupPath, GroupMember.Of(device), nodes);
+
+    /// <summary>As above, for any device of a group: a PCI function or a mediated device.</summary>
+    internal static Lease Acquire(VfioHostPaths paths, string groupPath, GroupMember device, IKernelNodes? nodes = null)
     {
         nodes ??= LinuxKernelNodes.Instance;
         lock (s_gate)
@@ -78,31 +91,31 @@ internal static class VfioGroupTable
                 var version = nodes.IoctlValue(container, VfioIoctl.GetApiVersion, 0);
                 if (version.ReturnValue != VfioApiVersion)
                     throw new VfioException("VfioApiVersionMismatch", VfioErrorKind.NotImplemented,
-                        $"{paths.Container} reports VFIO API version {version.ReturnValue}; VfioPS speaks version {VfioApiVersion}.", device.Address);
+                        $"{paths.Container} reports VFIO API version {version.ReturnValue}; VfioPS speaks version {VfioApiVersion}.", device.Name);
 
                 group = OpenOrThrow(nodes, groupPath, device, isGroup: true);
                 Span<byte> status = stackalloc byte[8];
                 BinaryPrimitives.WriteUInt32LittleEndian(status, 8);
                 var statusResult = nodes.Ioctl(group, VfioIoctl.GroupGetStatus, status);
-                if (statusResult.IsError) throw VfioException.FromIoctl("VfioGroupStatusFailed", $"VFIO_GROUP_GET_STATUS on {groupPath}", statusResult.Errno, device.Address);
+                if (statusResult.IsError) throw VfioException.FromIoctl("VfioGroupStatusFailed", $"VFIO_GROUP_GET_STATUS on {groupPath}", statusResult.Errno, device.Name);
                 if ((BinaryPrimitives.ReadUInt32LittleEndian(status.Slice(4)) & GroupFlagsViable) == 0)
                     throw new VfioException("VfioGroupNotViable", VfioErrorKind.InvalidOperation,
                         $"IOMMU group {device.IommuGroup} ({groupPath}) is not viable: " +
                         (device.UnusableReason ?? "another device of the group is bound to a host driver") +
-                        ". Bind every device of the group to vfio-pci (or unbind it) first.", device.Address);
+                        ". Bind every device of the group to vfio-pci (or unbind it) first.", device.Name);
 
                 Span<byte> containerFd = stackalloc byte[4];
                 BinaryPrimitives.WriteInt32LittleEndian(containerFd, container.Fd);
                 var set = nodes.Ioctl(group, VfioIoctl.GroupSetContainer, containerFd);
-                if (set.IsError) throw VfioException.FromIoctl("VfioGroupSetContainerFailed", $"VFIO_GROUP_SET_CONTAINER on {groupPath}", set.Errno, device.Address);
+                if (set.IsError) throw VfioException.FromIoctl("VfioGroupSetContainerFailed", $"VFIO_GROUP_SET_CONTAINER on {groupPath}", set.Errno, device.Name);
 
                 int iommu = nodes.IoctlValue(container, VfioIoctl.CheckExtension, Type1v2Iommu).ReturnValue > 0 ? Type1v2Iommu
                     : nodes.IoctlValue(container, VfioIoctl.CheckExtension, Type1Iommu).ReturnValue > 0 ? Type1Iommu : 0;
                 if (iommu == 0)
                     throw new VfioException("VfioIommuUnsupported", VfioErrorKind.NotImplemented,
-                        $"The VFIO container supports neither TYPE1v2 nor TYPE1 IOMMU; VfioPS needs one of them.", device.Address);
+                        $"The VFIO container supports neither TYPE1v2 nor TYPE1 IOMMU; VfioPS needs one of them.", device.Name);
                 var setIommu = nodes.IoctlValue(container, VfioIoctl.SetIommu, iommu);
-                if (setIommu.IsError) throw VfioException.FromIoctl("VfioSetIommuFailed", "VFIO_SET_IOMMU", setIommu.Errno, device.Address);
+                if (setIommu.IsError) throw VfioException.FromIoctl("VfioSetIommuFailed", "VFIO_SET_IOMMU", setIommu.Errno, device.Name);
 
                 s_groups[groupPath] = new Entry { Path = groupPath, Group = group, Container = container, References = 1 };
                 return new Lease(groupPath, group);
@@ -116,13 +129,13 @@ internal static class VfioGroupTable
         }
     }
 
-    private static SafeFileDescriptorHandle OpenOrThrow(IKernelNodes nodes, string path, VfioPciDevice device, bool isGroup)
-        => OpenNode(nodes, path, device.Address, "VfioGroupBusy",
+    private static SafeFileDescriptorHandle OpenOrThrow(IKernelNodes nodes, string path, GroupMember device, bool isGroup)
+        => OpenNode(nodes, path, device.Name, "VfioGroupBusy",
             errno => isGroup
                 ? new VfioException("VfioGroupNotFound", VfioErrorKind.ObjectNotFound,
-                    $"{path} does not exist: IOMMU group {device.IommuGroup} has no VFIO group node (is {device.Address} bound to vfio-pci?).", device.Address, errno)
+                    $"{path} does not exist: IOMMU group {device.IommuGroup} has no VFIO group node (is {device.Name} bound to {device.BindHint}?).", device.Name, errno)
                 : new VfioException("VfioNotAvailable", VfioErrorKind.ObjectNotFound,
-                    $"{path} does not exist: the VFIO driver is not loaded (modprobe vfio-pci) or this system has no IOMMU enabled.", device.Address, errno));
+                    $"{path} does not exist: the VFIO driver is not loaded (modprobe vfio-pci) or this system has no IOMMU enabled.", device.Name, errno));
 
     /// <summary>
     /// Opens a VFIO node or throws what a person needs to know: which file is missing (<paramref name="notFound"/>),

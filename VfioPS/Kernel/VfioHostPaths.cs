@@ -49,6 +49,20 @@ public sealed record VfioHostPaths(string SysfsRoot, string DevRoot, string EtcR
     /// <summary>The reset methods the kernel has for the function (absent when it has none).</summary>
     public string ResetMethod(string address) => Path.Combine(PciDevice(address), "reset_method");
 
+    // Mediated devices (Documentation/driver-api/vfio-mediated-device.rst): parents under class/mdev_bus, their types
+    // under mdev_supported_types, instances under bus/mdev/devices. Names in these paths come from sysfs listings or
+    // a parsed UUID, never from text the user typed.
+    public string MdevParents => Path.Combine(SysfsRoot, "class", "mdev_bus");
+    public string MdevParent(string parent) => Path.Combine(MdevParents, parent);
+    public string MdevSupportedTypes(string parent) => Path.Combine(MdevParent(parent), "mdev_supported_types");
+    public string MdevType(string parent, string typeId) => Path.Combine(MdevSupportedTypes(parent), typeId);
+    /// <summary>Writing a UUID here creates an instance of the type.</summary>
+    public string MdevCreate(string parent, string typeId) => Path.Combine(MdevType(parent, typeId), "create");
+    public string MdevDevices => Path.Combine(SysfsRoot, "bus", "mdev", "devices");
+    public string MdevDevice(string uuid) => Path.Combine(MdevDevices, uuid);
+    /// <summary>Writing 1 here removes the instance.</summary>
+    public string MdevRemove(string uuid) => Path.Combine(MdevDevice(uuid), "remove");
+
     // What makes a binding survive a reboot.
     public const string UdevRuleFileName = "61-vfiops-vfio-pci.rules";
     public const string ModulesLoadFileName = "vfiops-vfio-pci.conf";

@@ -22,6 +22,7 @@ public enum VfioErrorKind
     ProtocolError,
     DeviceError,
     NotInstalled,
+    ResourceExists,
 }
 
 /// <summary>

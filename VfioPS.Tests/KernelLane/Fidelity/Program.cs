@@ -41,6 +41,7 @@ public static partial class Program
 
     public static int Main(string[] args)
     {
+        if (args is ["--seed-mdev-self-test"]) return SeedMdevSelfTest();
         var clock = Stopwatch.StartNew();
         string list = args.Length > 0 ? args[0] : Environment.GetEnvironmentVariable("VFIO_VM_DEVICES") ?? "/tmp/vfio-vm-devices.txt";
         var fdsAtStart = OpenFdTargets();
@@ -68,6 +69,7 @@ public static partial class Program
         {
             Fail("lane", $"group sharing: unexpected {e.GetType().Name}: {e.Message}");
         }
+        SeedMdevRows();
         MockOnlyRows();
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -301,25 +303,77 @@ public static partial class Program
             Name = name;
             Channel = channel;
             Pool = Enumerable.Range(0, 8).Select(_ => FileDescriptors.CreateEventFd()).ToArray();
+            _notAnEventFd = File.OpenHandle("/dev/null");
         }
+
+        /// <summary>The token of an open fd that is no eventfd (this side's /dev/null): eventfd_ctx_fdget refuses it with EINVAL.</summary>
+        public const int NotAnEventFd = 100;
+
+        private readonly Microsoft.Win32.SafeHandles.SafeFileHandle _notAnEventFd;
 
         public string Name { get; }
         public IVfioDeviceChannel Channel { get; }
         public SafeFileDescriptorHandle[] Pool { get; }
 
-        // Pool positions become this side's fds; anything else (-1, -2, 12345) is sent as is.
-        public int Fd(int token) => token >= 0 && token < Pool.Length ? Pool[token].Fd : token;
+        // Pool positions become this side's fds, NotAnEventFd its /dev/null; anything else (-1, -2, 12345) is sent as is.
+        public int Fd(int token) => token >= 0 && token < Pool.Length ? Pool[token].Fd : token == NotAnEventFd ? (int)_notAnEventFd.DangerousGetHandle() : token;
 
         public ulong[] ReadCounters() => Pool.Select(FileDescriptors.ReadCounter).ToArray();
 
         public void Dispose()
         {
             foreach (var fd in Pool) fd.Dispose();
+            _notAnEventFd.Dispose();
         }
     }
 
     /// <summary>A request built per side: eventfd tokens (pool positions, or raw negative/bogus numbers) become that side's fds.</summary>
     private delegate byte[] Build(Side side);
+
+    /// <summary>What one request gave on each side: whether the two were the same, both answers, and both eventfd pools' counters read after it.</summary>
+    private sealed record SeamAnswer(bool Same, IoctlResult Kernel, IoctlResult Mock, ulong[] KernelFired, ulong[] MockFired);
+
+    /// <summary>
+    /// One request, built per side, on the kernel's channel and on the mock's: the return value, the errno, the bytes
+    /// left in the buffer (SET_IRQS: the 20-byte header, the payload carries each side's own fds) and which eventfds of
+    /// each side's pool fired must be identical. A difference fails with the request and both answers; the row goes
+    /// into the table unless <paramref name="listed"/> is false (then only a differing one does).
+    /// </summary>
+    private static SeamAnswer SameAtSeam(string device, string name, Side kernel, Side mock, uint request, Build build, bool listed = true)
+    {
+        var kb = build(kernel);
+        var mb = build(mock);
+        string sent = Convert.ToHexString(kb);
+        var kr = kernel.Channel.Ioctl(request, kb);
+        var mr = mock.Channel.Ioctl(request, mb);
+        var kc = kernel.ReadCounters();
+        var mc = mock.ReadCounters();
+        bool bytesEqual = request == VfioIoctl.DeviceSetIrqs ? kb.AsSpan(0, Math.Min(20, kb.Length)).SequenceEqual(mb.AsSpan(0, Math.Min(20, mb.Length))) : kb.AsSpan().SequenceEqual(mb);
+        bool same = kr == mr && bytesEqual && kc.SequenceEqual(mc);
+        static string Show(IoctlResult r) => r.IsError ? r.Errno.ToString() : r.ReturnValue.ToString();
+        string fired = kc.Any(c => c > 0) || mc.Any(c => c > 0) ? $" fired k[{string.Join(",", kc)}] m[{string.Join(",", mc)}]" : "";
+        if (listed || !same)
+            s_rows.Add($"{Truncate(name, 58),-58} {device,-12} {Show(kr),-14} {Show(mr),-14} {(bytesEqual ? "same" : "DIFFER " + Convert.ToHexString(kb) + " / " + Convert.ToHexString(mb))}{fired}");
+        Check(device, "fidelity: " + name, same,
+            $"request 0x{request:x} {sent}; kernel {Show(kr)} {Convert.ToHexString(kb)}; mock {Show(mr)} {Convert.ToHexString(mb)}{fired}");
+        return new SeamAnswer(same, kr, mr, kc, mc);
+    }
+
+    /// <summary>A SET_IRQS header in a buffer of max(20 + extra, argsz) bytes (argsz capped at 4096), the payload zero.</summary>
+    private static byte[] Header(uint argsz, uint flags, uint index, uint start, uint count, int extra = 0)
+    {
+        var b = new byte[Math.Max(20 + extra, (int)Math.Min(argsz, 4096))];
+        VfioIrqSetCodec.EncodeHeader(b, new VfioIrqSetHeader(argsz, (VfioIrqSetFlags)flags, index, start, count));
+        return b;
+    }
+
+    /// <summary>SET_IRQS with DATA_EVENTFD: eventfd tokens become each side's fds (see <see cref="Side.Fd"/>).</summary>
+    private static Build Fds(VfioIrqSetFlags action, uint index, uint start, params int[] tokens)
+        => side => VfioIrqSetCodec.EncodeEventFds(action, index, start, tokens.Select(side.Fd).ToArray());
+
+    private static Build None(VfioIrqSetFlags action, uint index, uint start, uint count) => _ => VfioIrqSetCodec.EncodeNone(action, index, start, count);
+
+    private static Build Bools(VfioIrqSetFlags action, uint index, uint start, params bool[] values) => _ => VfioIrqSetCodec.EncodeBool(action, index, start, values);
 
     private static void Fidelity(string bdf, VfioDevice kernelDevice, VfioDevice mockDevice)
     {
@@ -329,22 +383,7 @@ public static partial class Program
         uint Count(uint index) => IrqInfoReader.Read(kernelDevice, index).Info.Count;
         uint msixCount = Count(2);
 
-        void Same(string name, uint request, Build build)
-        {
-            var kb = build(kernel);
-            var mb = build(mock);
-            var kr = kernel.Channel.Ioctl(request, kb);
-            var mr = mock.Channel.Ioctl(request, mb);
-            var kc = kernel.ReadCounters();
-            var mc = mock.ReadCounters();
-            // SET_IRQS payloads carry each side's own fd numbers; compare the rest of the bytes.
-            bool bytesEqual = request == VfioIoctl.DeviceSetIrqs ? kb.AsSpan(0, Math.Min(20, kb.Length)).SequenceEqual(mb.AsSpan(0, Math.Min(20, mb.Length))) : kb.AsSpan().SequenceEqual(mb);
-            bool same = kr == mr && bytesEqual && kc.SequenceEqual(mc);
-            string Show(IoctlResult r) => r.IsError ? r.Errno.ToString() : r.ReturnValue.ToString();
-            string fired = kc.Any(c => c > 0) || mc.Any(c => c > 0) ? $" fired k[{string.Join(",", kc)}] m[{string.Join(",", mc)}]" : "";
-            s_rows.Add($"{Truncate(name, 58),-58} {bdf,-12} {Show(kr),-14} {Show(mr),-14} {(bytesEqual ? "same" : "DIFFER " + Convert.ToHexString(kb) + " / " + Convert.ToHexString(mb))}{fired}");
-            Check(bdf, "fidelity: " + name, same, $"kernel {Show(kr)}, mock {Show(mr)}{fired}");
-        }
+        void Same(string name, uint request, Build build) => SameAtSeam(bdf, name, kernel, mock, request, build);
 
         void Reset()
         {
@@ -356,16 +395,6 @@ public static partial class Program
             }
         }
 
-        static byte[] Header(uint argsz, uint flags, uint index, uint start, uint count, int extra = 0)
-        {
-            var b = new byte[Math.Max(20 + extra, (int)Math.Min(argsz, 4096))];
-            VfioIrqSetCodec.EncodeHeader(b, new VfioIrqSetHeader(argsz, (VfioIrqSetFlags)flags, index, start, count));
-            return b;
-        }
-        Build Fds(VfioIrqSetFlags action, uint index, uint start, params int[] tokens)
-            => side => VfioIrqSetCodec.EncodeEventFds(action, index, start, tokens.Select(side.Fd).ToArray());
-        Build None(VfioIrqSetFlags action, uint index, uint start, uint count) => _ => VfioIrqSetCodec.EncodeNone(action, index, start, count);
-        Build Bools(VfioIrqSetFlags action, uint index, uint start, params bool[] values) => _ => VfioIrqSetCodec.EncodeBool(action, index, start, values);
         const VfioIrqSetFlags T = VfioIrqSetFlags.ActionTrigger, M = VfioIrqSetFlags.ActionMask, U = VfioIrqSetFlags.ActionUnmask;
         uint set = VfioIoctl.DeviceSetIrqs, irqInfo = VfioIoctl.DeviceGetIrqInfo, info = VfioIoctl.DeviceGetInfo;
 
@@ -618,8 +647,16 @@ public static partial class Program
         else Fail(device, what + " — " + detail);
     }
 
+    /// <summary>Where failures go instead of the console while a self-test counts them (see SeedMdevSelfTest).</summary>
+    private static List<string>? s_failureSink;
+
     private static void Fail(string device, string what)
     {
+        if (s_failureSink is { } sink)
+        {
+            sink.Add($"FAIL {device}: {what}");
+            return;
+        }
         s_failed++;
         Console.WriteLine($"FAIL {device}: {what}");
     }

@@ -1,0 +1,23 @@
+using System;
+
+namespace VfioPS.Kernel;
+
+/// <summary>
+/// A mediated device's UUID, as the kernel names the instance: 8-4-4-4-12 hex digits. Output is canonical lowercase,
+/// the form sysfs shows and VFIO_GROUP_GET_DEVICE_FD matches.
+/// </summary>
+public static class MdevUuid
+{
+    public static bool TryNormalize(string? text, out string uuid)
+    {
+        uuid = string.Empty;
+        if (text is null || !Guid.TryParseExact(text.Trim(), "D", out var guid)) return false;
+        uuid = guid.ToString("D");
+        return true;
+    }
+
+    public static bool IsUuid(string? text) => TryNormalize(text, out _);
+
+    /// <summary>A new random (version 4) UUID in canonical form.</summary>
+    public static string NewUuid() => Guid.NewGuid().ToString("D");
+}
