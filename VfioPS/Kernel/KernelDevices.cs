@@ -49,7 +49,7 @@ public static class KernelDevices
             VfioOpenPath.Group => false,
             _ => device.CdevPath is not null && File.Exists(device.CdevPath) && File.Exists(paths.Iommufd),
         };
-        var channel = useCdev ? OpenCdev(paths, device, vfToken, nodes) : OpenGroup(paths, device, vfToken, nodes);
+        var channel = new Channels.RestartingChannel(useCdev ? OpenCdev(paths, device, vfToken, nodes) : OpenGroup(paths, device, vfToken, nodes));
         try
         {
             var info = DeviceInfoReader.ReadWithCapabilities(channel, bdf);
