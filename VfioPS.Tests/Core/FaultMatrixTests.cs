@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Linq;
 using VfioPS.Abi;
 using VfioPS.Channels;
+using VfioPS.Kernel;
 using VfioPS.Mock;
 using VfioPS.Native;
 using VfioPS.Operations;
@@ -366,5 +367,52 @@ public sealed class FaultMatrixTests
         Assert.Equal(2, Probe(s_operations["open atomic"]).Count);
         Assert.Contains(cells, c => (string)c[0] == "index5-bind gvt-vgpu" && (int)c[1] == 2);
         Assert.True(cells.Length > 1000, $"{cells.Length} cells");
+    }
+}
+
+/// <summary>The kernel path restarts EINTR too: GET_INFO at open and every device ioctl after it.</summary>
+public sealed class KernelEintrTests
+{
+    /// <summary>Fake nodes whose device ioctls each answer EINTR the first time they are sent.</summary>
+    private sealed class InterruptingNodes : IKernelNodes
+    {
+        private readonly FakeKernelNodes _inner = new();
+        private readonly HashSet<uint> _interrupted = new();
+        public FakeKernelNodes Inner => _inner;
+        public List<string> Interrupted { get; } = new();
+
+        public SafeFileDescriptorHandle? Open(string path, out Errno errno) => _inner.Open(path, out errno);
+        public IoctlResult IoctlValue(SafeFileDescriptorHandle fd, uint request, int value) => _inner.IoctlValue(fd, request, value);
+
+        public IoctlResult Ioctl(SafeFileDescriptorHandle fd, uint request, Span<byte> argument)
+        {
+            bool deviceRequest = request == VfioIoctl.DeviceGetInfo || request == VfioIoctl.DeviceGetIrqInfo || request == VfioIoctl.DeviceSetIrqs;
+            if (deviceRequest && _interrupted.Add(request))
+            {
+                Interrupted.Add(VfioIoctl.DeviceRequestName(request));
+                return IoctlResult.Fail(Errno.EINTR);
+            }
+            return _inner.Ioctl(fd, request, argument);
+        }
+    }
+
+    [Fact]
+    public void AnInterruptedDeviceIoctlIsSentAgain()
+    {
+        using var tree = new FakeHostTree().Device("0000:00:14.0", "8086:10d3", "020000", "vfio-pci", 9);
+        var nodes = new InterruptingNodes();
+        using (var device = KernelDevices.Open("0000:00:14.0", null, tree.Paths, VfioOpenPath.Group, nodes))
+        {
+            Assert.NotNull(device.KernelChannel);
+            Assert.Equal(5u, device.NumIrqs);
+            Assert.Equal(5u, IrqInfoReader.Read(device, 2).Info.Count);
+            using var fd = VfioEventFd.Create();
+            IrqSetter.Apply(device, "MSI", new IrqSetRequest(1, VfioIrqSetFlags.ActionTrigger, VfioIrqSetFlags.DataEventFd, 0, 1, EventFds: new[] { fd.Fd }), new[] { fd });
+            Assert.Equal((1u, 0u), (fd.Index!.Value, fd.Vector!.Value));
+            // IoctlCounts counts the calls the operations made: the restart happens below it.
+            Assert.Equal(1, device.IoctlCounts["VFIO_DEVICE_SET_IRQS"]);
+        }
+        Assert.Equal(new[] { "VFIO_DEVICE_GET_INFO", "VFIO_DEVICE_GET_IRQ_INFO", "VFIO_DEVICE_SET_IRQS" }, nodes.Interrupted);
+        Assert.All(nodes.Inner.Handles, h => Assert.True(h.IsClosed));
     }
 }
