@@ -399,9 +399,9 @@ public sealed class KernelEintrTests
     [Fact]
     public void AnInterruptedDeviceIoctlIsSentAgain()
     {
-        using var tree = new FakeHostTree().Device("0000:00:14.0", "8086:10d3", "020000", "vfio-pci", 9);
+        using var tree = new FakeHostTree().Device("0000:00:1c.3", "8086:10d3", "020000", "vfio-pci", 9);
         var nodes = new InterruptingNodes();
-        using (var device = KernelDevices.Open("0000:00:14.0", null, tree.Paths, VfioOpenPath.Group, nodes))
+        using (var device = KernelDevices.Open("0000:00:1c.3", null, tree.Paths, VfioOpenPath.Group, nodes))
         {
             Assert.NotNull(device.KernelChannel);
             Assert.Equal(5u, device.NumIrqs);
