@@ -70,6 +70,8 @@ internal sealed class FaultyEventFdSyscalls : IEventFdSyscalls
 [Collection(FdCountingCollection.Name)]
 public sealed class EventFdWaitFaultTests
 {
+    static EventFdWaitFaultTests() => FaultMatrixTests.SettleFinalizers();
+
     public static IEnumerable<object[]> Matrix()
     {
         // The wait below makes poll #1 (a look that does not block), poll #2 (blocks until the eventfd fires), read #1.

@@ -33,6 +33,19 @@ public sealed class FaultMatrixTests
 
     private static readonly ConcurrentDictionary<string, MockDeviceProfile> s_profiles = new();
 
+    /// <summary>
+    /// Handles other tests left unreachable are finalized before the first count, so their closing cannot land inside a
+    /// cell; a handle a cell leaks is still caught, by the count that cell takes before any collection.
+    /// </summary>
+    static FaultMatrixTests() => SettleFinalizers();
+
+    internal static void SettleFinalizers()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+    }
+
     /// <summary>"e1000e", "e1000e@6.12" (that kernel's readings), or "atomic" (a device-info capability chain).</summary>
     private static MockDeviceProfile Profile(string name) => s_profiles.GetOrAdd(name, n =>
         n == "atomic" ? MockProfileReader.Parse(AtomicProfile, "test")
@@ -406,9 +419,9 @@ public sealed class KernelEintrTests
             Assert.NotNull(device.KernelChannel);
             Assert.Equal(5u, device.NumIrqs);
             Assert.Equal(5u, IrqInfoReader.Read(device, 2).Info.Count);
-            using var fd = VfioEventFd.Create();
-            IrqSetter.Apply(device, "MSI", new IrqSetRequest(1, VfioIrqSetFlags.ActionTrigger, VfioIrqSetFlags.DataEventFd, 0, 1, EventFds: new[] { fd.Fd }), new[] { fd });
-            Assert.Equal((1u, 0u), (fd.Index!.Value, fd.Vector!.Value));
+            // No eventfd: the fake kernel's mock device is never closed, so a dup it held would outlive the test.
+            IrqSetter.Apply(device, "MSI", new IrqSetRequest(1, VfioIrqSetFlags.ActionTrigger, VfioIrqSetFlags.DataEventFd, 0, 1, EventFds: new[] { -1 }));
+            Assert.True(device.IrqRecord.IsEnabled(1));
             // IoctlCounts counts the calls the operations made: the restart happens below it.
             Assert.Equal(1, device.IoctlCounts["VFIO_DEVICE_SET_IRQS"]);
         }
