@@ -103,11 +103,7 @@ public sealed class SetVfioIrqCommand : VfioCmdletBase
                 IrqSetter.Validate(device, info, request);
                 if (!ShouldProcess(target, $"{request.Describe()} ({request.VectorText}{IrqVectorGrowth.Describe(device, request)})")) continue;
 
-                IrqSetter.Apply(device, info.Name, request);
-                if (request.DataType == VfioIrqSetFlags.DataEventFd && request.Action == VfioIrqSetFlags.ActionTrigger)
-                    RecordBindings(device, index, request);
-                else if (Disable)
-                    device.EventFdBindings.UnbindIndex(device, index);
+                IrqSetter.Apply(device, info.Name, request, request.Action == VfioIrqSetFlags.ActionTrigger ? BindTargets(request) : null);
                 if (VerboseShown) WriteVerbose($"{target}: {request.Describe()} accepted.");
                 if (PassThru) WriteObject(device.IrqRecord.Snapshot(device.Name, index, info.Name));
             }
@@ -162,19 +158,19 @@ public sealed class SetVfioIrqCommand : VfioCmdletBase
     }
 
     /// <summary>
-    /// Marks the eventfd objects with the vector they now serve, so Wait-VfioEventFd can say which fired. An fd given
-    /// as a number finds its object among the runspace's eventfds by number; the objects that served these vectors
-    /// before are found through the device, by vector. Neither looks at the other eventfds the runspace owns.
+    /// The eventfd objects behind a bind's numbers, so Wait-VfioEventFd can say which vector fired: an fd given as a
+    /// number finds its object among the runspace's eventfds by number. Null when the request binds nothing.
     /// </summary>
-    private void RecordBindings(VfioDevice device, uint index, IrqSetRequest request)
+    private VfioEventFd?[]? BindTargets(IrqSetRequest request)
     {
-        var targets = new VfioEventFd?[EventFd!.Length];
+        if (request.DataType != VfioIrqSetFlags.DataEventFd || EventFd is null) return null;
+        var targets = new VfioEventFd?[EventFd.Length];
         for (int i = 0; i < targets.Length; i++)
         {
             var argument = EventFd[i];
             if (argument.Fd < 0) continue;
             targets[i] = argument.EventFd ?? RunspaceResources.FindEventFd(argument.Fd);
         }
-        device.EventFdBindings.Bind(device, index, request.Start, targets);
+        return targets;
     }
 }

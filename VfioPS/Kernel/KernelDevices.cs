@@ -56,8 +56,10 @@ public static class KernelDevices
     }
 
     /// <summary>Reads the opened device's info and registers it under <paramref name="name"/>; the channel is closed on failure.</summary>
-    internal static VfioDevice Register(KernelDeviceChannel channel, string name, int? iommuGroup)
+    internal static VfioDevice Register(KernelDeviceChannel kernelChannel, string name, int? iommuGroup)
     {
+        // Every device talks through a RestartingChannel: EINTR is restarted, not reported (GET_INFO at open included).
+        var channel = new Channels.RestartingChannel(kernelChannel);
         try
         {
             var info = DeviceInfoReader.ReadWithCapabilities(channel, name);

@@ -185,6 +185,12 @@ public sealed class MockDeviceChannel : IVfioDeviceChannel
         lock (_gate) return !_closed && _irqs.Raise(index, vector);
     }
 
+    /// <summary>What the device has for IRQ index <paramref name="index"/> (enabled, bound vectors), for tests.</summary>
+    internal MockIrqIndexState IrqState(uint index)
+    {
+        lock (_gate) return _irqs.State(index);
+    }
+
     /// <summary>Deasserts the INTx line.</summary>
     public void LowerIntx()
     {

@@ -5,9 +5,16 @@ namespace VfioPS.Mock;
 /// <summary>Opens loopback mock devices and registers them under their mock:PROFILE/N names.</summary>
 public static class MockDevices
 {
-    public static VfioDevice Open(MockDeviceProfile profile)
+    public static VfioDevice Open(MockDeviceProfile profile) => Open(profile, null);
+
+    /// <summary>
+    /// Opens a mock device whose channel is first wrapped by <paramref name="wrap"/> (a test aid such as the
+    /// fault-injecting channel), below the EINTR restart every device has.
+    /// </summary>
+    internal static VfioDevice Open(MockDeviceProfile profile, System.Func<Channels.IVfioDeviceChannel, Channels.IVfioDeviceChannel>? wrap)
     {
-        var channel = new MockDeviceChannel(profile);
+        var mock = new MockDeviceChannel(profile);
+        var channel = new Channels.RestartingChannel(wrap is null ? mock : wrap(mock));
         string name = VfioDeviceRegistry.NextMockName(profile.Name);
         try
         {

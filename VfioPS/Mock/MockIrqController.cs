@@ -414,6 +414,40 @@ internal sealed class MockIrqController : IDisposable
     /// <summary>Deasserts the INTx line.</summary>
     public void LowerIntx() => _lineAsserted = false;
 
+    /// <summary>
+    /// What the device has for one index, for tests that hold the module's record against it: enabled (INTx, MSI,
+    /// MSI-X: the active type; the others: a trigger is bound), the vectors with a trigger, the vectors allocated.
+    /// </summary>
+    public MockIrqIndexState State(uint index)
+    {
+        switch (index)
+        {
+            case (uint)VfioPciIrqIndex.IntX:
+                return new MockIrqIndexState(_active == ActiveType.IntX, _intxMasked, _resample is not null, 0, Bound(_intxTrigger));
+            case (uint)VfioPciIrqIndex.Msi:
+            case (uint)VfioPciIrqIndex.MsiX:
+                bool enabled = _active == (index == (uint)VfioPciIrqIndex.Msi ? ActiveType.Msi : ActiveType.MsiX);
+                return new MockIrqIndexState(enabled, false, false, enabled ? (uint)_vectors.Length : 0, enabled ? Bound(_vectors) : Array.Empty<uint>());
+            case (uint)VfioPciIrqIndex.Err:
+                return new MockIrqIndexState(_errTrigger is not null, false, false, 0, Bound(_errTrigger));
+            case (uint)VfioPciIrqIndex.Req:
+                return new MockIrqIndexState(_reqTrigger is not null, false, false, 0, Bound(_reqTrigger));
+            default:
+                var vectors = _deviceSpecific.TryGetValue(index, out var bound) ? Bound(bound) : Array.Empty<uint>();
+                return new MockIrqIndexState(vectors.Length > 0, false, false, 0, vectors);
+        }
+    }
+
+    private static uint[] Bound(SafeFileDescriptorHandle? trigger) => trigger is null ? Array.Empty<uint>() : new uint[] { 0 };
+
+    private static uint[] Bound(SafeFileDescriptorHandle?[] vectors)
+    {
+        var bound = new List<uint>();
+        for (int i = 0; i < vectors.Length; i++)
+            if (vectors[i] is not null) bound.Add((uint)i);
+        return bound.ToArray();
+    }
+
     public bool IntxLineAsserted => _lineAsserted;
     /// <summary>Whether MSI is the enabled index: a device raises MSI then, and INTx otherwise (PCI's rule, edu follows it).</summary>
     public bool MsiActive => _active == ActiveType.Msi;
@@ -487,3 +521,6 @@ internal sealed class MockIrqController : IDisposable
         }
     }
 }
+
+/// <summary>One IRQ index as the mock device has it (see <see cref="MockIrqController.State"/>).</summary>
+internal sealed record MockIrqIndexState(bool Enabled, bool Masked, bool ResampleBound, uint Allocated, uint[] BoundVectors);

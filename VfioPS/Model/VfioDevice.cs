@@ -28,6 +28,9 @@ public sealed class VfioDevice : IDisposable
         Name = name;
         Profile = profile;
         _channel = channel;
+        // Found once: the channel may be wrapped (the EINTR restart, a test's fault injection).
+        KernelChannel = ChannelDecorators.Find<Kernel.KernelDeviceChannel>(channel);
+        MockChannel = ChannelDecorators.Find<Mock.MockDeviceChannel>(channel);
         _counted = new CountingChannel(channel);
         Flags = info.Flags;
         NumRegions = info.NumRegions;
@@ -73,10 +76,10 @@ public sealed class VfioDevice : IDisposable
     internal IrqStateRecord IrqRecord { get; } = new();
 
     /// <summary>The kernel device fd behind this object, or null for a mock.</summary>
-    internal Kernel.KernelDeviceChannel? KernelChannel => _channel as Kernel.KernelDeviceChannel;
+    internal Kernel.KernelDeviceChannel? KernelChannel { get; }
 
     /// <summary>The mock device behind this object, or null for a real one.</summary>
-    internal Mock.MockDeviceChannel? MockChannel => _channel as Mock.MockDeviceChannel;
+    internal Mock.MockDeviceChannel? MockChannel { get; }
 
     /// <summary>The channel for operations; fails clearly once the device was disposed.</summary>
     internal IVfioDeviceChannel OpenChannel

@@ -127,21 +127,28 @@ public static unsafe class FileDescriptors
     }
 
     /// <summary>Reads and resets the counter; 0 when nothing was signalled (EAGAIN on a non-blocking eventfd).</summary>
-    public static ulong ReadCounter(SafeFileDescriptorHandle handle)
+    public static ulong ReadCounter(SafeFileDescriptorHandle handle) => ReadCounter(handle, NativeEventFdSyscalls.Instance);
+
+    /// <summary>
+    /// <see cref="ReadCounter(SafeFileDescriptorHandle)"/> through <paramref name="syscalls"/>: EINTR is retried (bounded),
+    /// EAGAIN is "nothing yet" (0), and any other errno or a read of other than 8 bytes is an error.
+    /// </summary>
+    internal static ulong ReadCounter(SafeFileDescriptorHandle handle, IEventFdSyscalls syscalls)
     {
         bool added = false;
         try
         {
             handle.DangerousAddRef(ref added);
-            ulong v = 0;
-            while (true)
+            for (int attempt = 0; ; attempt++)
             {
-                long n = read(handle.Fd, &v, sizeof(ulong));
-                if (n == sizeof(ulong)) return v;
-                int e = errno;
-                if (e == EINTR) continue;
-                if (e == EAGAIN) return 0;
-                throw Failed("read(eventfd)", (Errno)e);
+                long n = syscalls.Read(handle.Fd, out ulong value, out Errno e);
+                if (n == sizeof(ulong)) return value;
+                if (n >= 0)
+                    throw new VfioException("VfioSyscallFailed", VfioErrorKind.DeviceError,
+                        $"read(eventfd) moved {n} byte(s); an eventfd read moves its 8-byte counter or fails.", "read(eventfd)");
+                if (e == Errno.EINTR && attempt < MaxRestarts) continue;
+                if (e == Errno.EAGAIN) return 0;
+                throw Failed("read(eventfd)", e);
             }
         }
         finally
@@ -150,11 +157,51 @@ public static unsafe class FileDescriptors
         }
     }
 
+    /// <summary>How often one read or poll is restarted after EINTR before the EINTR is reported (a signal storm).</summary>
+    internal const int MaxRestarts = 16;
+
     /// <summary>
     /// poll(2) for POLLIN on the given fds; returns the number ready (0 on timeout), with each one's readiness in
-    /// <paramref name="ready"/>. EINTR is a 0-ready return, so callers re-check their stop conditions.
+    /// <paramref name="ready"/>. EINTR is a 0-ready return, so callers re-check their stop conditions and poll again
+    /// with the time that is left, as poll(2) callers must (the kernel does not restart poll with the time left).
     /// </summary>
     public static int PollReadable(ReadOnlySpan<int> fds, Span<bool> ready, int timeoutMilliseconds)
+        => PollReadable(fds, ready, timeoutMilliseconds, NativeEventFdSyscalls.Instance);
+
+    internal static int PollReadable(ReadOnlySpan<int> fds, Span<bool> ready, int timeoutMilliseconds, IEventFdSyscalls syscalls)
+    {
+        int n = syscalls.Poll(fds, ready, timeoutMilliseconds, out Errno e);
+        if (n >= 0) return n;
+        if (e == Errno.EINTR) { ready.Clear(); return 0; }
+        throw Failed("poll", e);
+    }
+
+    /// <summary>How many fds this process has open, from /proc/self/fd (for leak checks).</summary>
+    public static int OpenCount() => Directory.GetFiles("/proc/self/fd").Length;
+
+    private static VfioException Failed(string call, Errno errno)
+        => new("VfioSyscallFailed", VfioException.KindFromErrno(errno), $"{call} failed: {ErrnoText.Format(errno)}.", call, errno);
+}
+
+/// <summary>
+/// The two syscalls an eventfd wait makes, behind a seam so tests can make one fail (EINTR, EAGAIN, an errno) and
+/// check what the caller does with it. The module uses <see cref="NativeEventFdSyscalls"/>.
+/// </summary>
+internal interface IEventFdSyscalls
+{
+    /// <summary>poll(2) for POLLIN: the number ready (each one's readiness in <paramref name="ready"/>), or -1 and the errno.</summary>
+    int Poll(ReadOnlySpan<int> fds, Span<bool> ready, int timeoutMilliseconds, out Errno errno);
+
+    /// <summary>read(2) of the 8-byte counter: the bytes read, or -1 and the errno.</summary>
+    long Read(int fd, out ulong value, out Errno errno);
+}
+
+/// <summary>poll(2) and read(2) themselves.</summary>
+internal sealed unsafe class NativeEventFdSyscalls : IEventFdSyscalls
+{
+    public static NativeEventFdSyscalls Instance { get; } = new();
+
+    public int Poll(ReadOnlySpan<int> fds, Span<bool> ready, int timeoutMilliseconds, out Errno errno)
     {
         var set = fds.Length <= 64 ? stackalloc pollfd[fds.Length] : new pollfd[fds.Length];
         for (int i = 0; i < fds.Length; i++) set[i] = new pollfd { fd = fds[i], events = POLLIN };
@@ -163,19 +210,18 @@ public static unsafe class FileDescriptors
         {
             n = poll(p, (ulong_t)(ulong)fds.Length, timeoutMilliseconds);
         }
-        if (n < 0)
-        {
-            int e = errno;
-            if (e == EINTR) { ready.Clear(); return 0; }
-            throw Failed("poll", (Errno)e);
-        }
-        for (int i = 0; i < fds.Length; i++) ready[i] = (set[i].revents & POLLIN) != 0;
+        errno = n < 0 ? (Errno)Tmds.Linux.LibC.errno : Errno.None;
+        if (n >= 0)
+            for (int i = 0; i < fds.Length; i++) ready[i] = (set[i].revents & POLLIN) != 0;
         return n;
     }
 
-    /// <summary>How many fds this process has open, from /proc/self/fd (for leak checks).</summary>
-    public static int OpenCount() => Directory.GetFiles("/proc/self/fd").Length;
-
-    private static VfioException Failed(string call, Errno errno)
-        => new("VfioSyscallFailed", VfioException.KindFromErrno(errno), $"{call} failed: {ErrnoText.Format(errno)}.", call, errno);
+    public long Read(int fd, out ulong value, out Errno errno)
+    {
+        ulong v = 0;
+        long n = read(fd, &v, sizeof(ulong));
+        errno = n < 0 ? (Errno)Tmds.Linux.LibC.errno : Errno.None;
+        value = v;
+        return n;
+    }
 }

@@ -16,6 +16,12 @@ public sealed class EventFdWaiter : IDisposable
     private SafeFileDescriptorHandle? _stop;
     private bool _disposed;
     private volatile bool _cancelled;
+    private readonly IEventFdSyscalls _syscalls;
+
+    public EventFdWaiter() : this(NativeEventFdSyscalls.Instance) { }
+
+    /// <summary>A waiter whose poll and reads go through <paramref name="syscalls"/> (tests inject EINTR and errnos there).</summary>
+    internal EventFdWaiter(IEventFdSyscalls syscalls) => _syscalls = syscalls;
 
     public bool IsCancelled => _cancelled;
 
@@ -73,14 +79,14 @@ public sealed class EventFdWaiter : IDisposable
                     waitMs = (int)Math.Min(int.MaxValue, Math.Ceiling(left.TotalMilliseconds));
                 }
                 if (fds[0] < 0) waitMs = 0; // a first look without the stop eventfd must not block
-                int n = FileDescriptors.PollReadable(fds, ready, waitMs);
+                int n = FileDescriptors.PollReadable(fds, ready, waitMs, _syscalls);
                 if (n > 0 && !ready[0])
                 {
                     var now = DateTimeOffset.Now;
                     for (int i = 0; i < eventFds.Count && fired.Count < maxFirings; i++)
                     {
                         if (!ready[i + 1]) continue;
-                        ulong counter = FileDescriptors.ReadCounter(eventFds[i].Handle);
+                        ulong counter = FileDescriptors.ReadCounter(eventFds[i].Handle, _syscalls);
                         if (counter > 0) fired.Add(new VfioEventFdFiring(eventFds[i], counter, now));
                     }
                     if (fired.Count > 0) return fired;

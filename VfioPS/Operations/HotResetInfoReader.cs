@@ -15,8 +15,8 @@ public sealed record HotResetInfo(bool Available, VfioPciHotResetFlags Flags, IR
 /// VFIO_DEVICE_GET_PCI_HOT_RESET_INFO with the kernel's retry protocol: the first call carries the header alone (12
 /// bytes; QEMU starts the same way), a device with a slot or bus reset answers ENOSPC with the count in the header, and
 /// the second call carries room for that many entries. A count that grew in between (a device hot-added) gets
-/// ENOSPC again and another try, up to <see cref="MaxAttempts"/>. ENODEV is not an error: the device has no slot or
-/// bus reset (q35's root bus: no bridge above the device).
+/// ENOSPC again and another try, up to <see cref="MaxAttempts"/>. ENODEV on the first call is not an error: the device
+/// has no slot or bus reset (q35's root bus: no bridge above the device).
 /// </summary>
 public static class HotResetInfoReader
 {
@@ -31,7 +31,9 @@ public static class HotResetInfoReader
             var buffer = new byte[argsz];
             VfioPciHotResetInfoCodec.EncodeRequest(buffer, (uint)argsz);
             var result = channel.Ioctl(VfioIoctl.DeviceGetPciHotResetInfo, buffer);
-            if (result.IsError && result.Errno == Errno.ENODEV) return HotResetInfo.None;
+            // ENODEV on the first call is the answer "no slot or bus reset"; after an ENOSPC that counted the devices
+            // behind one, it is a failure (the device or its bridge went away), not a reset that never existed.
+            if (result.IsError && result.Errno == Errno.ENODEV && attempt == 1) return HotResetInfo.None;
             var header = VfioPciHotResetInfoCodec.DecodeHeader(buffer);
             if (result.IsError && result.Errno == Errno.ENOSPC)
             {

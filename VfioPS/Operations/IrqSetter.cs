@@ -67,14 +67,18 @@ public static class IrqSetter
 
     private static string Where(uint index, string indexName, string device) => $"IRQ index {index} ({indexName}) of '{device}'";
 
-    /// <summary>Sends the request in one ioctl and records the result; throws <see cref="VfioException"/> on refusal.</summary>
-    public static void Apply(VfioDevice device, string indexName, IrqSetRequest request)
+    /// <summary>
+    /// Sends the request in one ioctl and records the result in the device's IRQ record and eventfd bindings; throws
+    /// <see cref="VfioException"/> on refusal. <paramref name="eventFds"/> are the objects behind a TRIGGER|EVENTFD
+    /// request's numbers (null entries, or a null list, for numbers without one): they show the vector they serve.
+    /// </summary>
+    public static void Apply(VfioDevice device, string indexName, IrqSetRequest request, IReadOnlyList<VfioEventFd?>? eventFds = null)
     {
         var buffer = request.Encode();
         var result = device.OpenChannel.Ioctl(VfioIoctl.DeviceSetIrqs, buffer);
         if (result.ReturnValue == 0)
         {
-            RecordSuccess(device, request);
+            RecordSuccess(device, request, eventFds);
             return;
         }
         string where = Where(request.Index, indexName, device.Name);
@@ -87,8 +91,8 @@ public static class IrqSetter
         }
         if (result.IsError)
         {
-            RecordFailure(device, request);
-            throw result.Errno switch
+            string after = RecordFailure(device, request);
+            var error = result.Errno switch
             {
                 Errno.ENOTTY => new VfioException("VfioIrqActionNotSupported", VfioErrorKind.NotImplemented,
                     $"{where}: this action is not supported on this index ({VfioIrqSetCodec.Describe(request.Flags)} answered {ErrnoText.Format(result.Errno)}).", device.Name, result.Errno),
@@ -99,15 +103,17 @@ public static class IrqSetter
                     device.Name, result.Errno),
                 _ => VfioException.FromIoctl("VfioSetIrqsFailed", $"VFIO_DEVICE_SET_IRQS on {where}", result.Errno, device.Name),
             };
+            throw after.Length == 0 ? error : new VfioException(error.ErrorId, error.Kind, error.Message + after, error.Target, error.Errno);
         }
         // A return below -1 is no ioctl answer; recorded as before, as a success.
-        RecordSuccess(device, request);
+        RecordSuccess(device, request, eventFds);
     }
 
     private static bool IsExclusive(uint index) => index <= (uint)VfioPciIrqIndex.MsiX;
 
-    private static void RecordSuccess(VfioDevice device, IrqSetRequest r)
+    private static void RecordSuccess(VfioDevice device, IrqSetRequest r, IReadOnlyList<VfioEventFd?>? eventFds)
     {
+        bool disabled = false;
         device.IrqRecord.Update(r.Index, rec =>
         {
             if (r.Action == VfioIrqSetFlags.ActionTrigger && r.DataType == VfioIrqSetFlags.DataNone && r.Count == 0)
@@ -117,6 +123,7 @@ public static class IrqSetter
                 rec.ResampleFd = null;
                 rec.Allocated = 0;
                 rec.Vectors.Clear();
+                disabled = true;
             }
             else if (r.Action == VfioIrqSetFlags.ActionTrigger && r.DataType == VfioIrqSetFlags.DataEventFd)
             {
@@ -139,15 +146,53 @@ public static class IrqSetter
                 else if (r.DataType == VfioIrqSetFlags.DataNone || r.Bools![0]) rec.Masked = false;
             }
         });
+        if (disabled) device.EventFdBindings.UnbindIndex(device, r.Index);
+        else if (IsBind(r)) device.EventFdBindings.Bind(device, r.Index, r.Start, BindTargets(r, eventFds));
     }
 
-    /// <summary>A refused bind on an enabled index: the kernel de-assigned the vectors it had set in this call.</summary>
-    private static void RecordFailure(VfioDevice device, IrqSetRequest r)
+    private static bool IsBind(IrqSetRequest r) => r.Action == VfioIrqSetFlags.ActionTrigger && r.DataType == VfioIrqSetFlags.DataEventFd && r.EventFds is not null;
+
+    /// <summary>The objects for the request's vectors: the caller's, or none (the vectors' previous objects still lose them).</summary>
+    private static IReadOnlyList<VfioEventFd?> BindTargets(IrqSetRequest r, IReadOnlyList<VfioEventFd?>? eventFds)
     {
-        if (r.Action != VfioIrqSetFlags.ActionTrigger || r.DataType != VfioIrqSetFlags.DataEventFd) return;
+        var targets = new VfioEventFd?[r.Count];
+        for (int i = 0; i < targets.Length; i++)
+            targets[i] = eventFds is not null && i < eventFds.Count && r.EventFds![i] >= 0 ? eventFds[i] : null;
+        return targets;
+    }
+
+    /// <summary>
+    /// A refused bind. On a disabled INTx/MSI/MSI-X index the kernel disabled it again: nothing is bound. ERR and REQ
+    /// keep the trigger they had (vfio_pci_set_ctx_trigger_single resolves the fd first). Elsewhere the kernel may have
+    /// left the range half-bound: vfio_msi_set_block de-assigns the vectors up to the one that failed and leaves those
+    /// after it (6.1's INTx drops its trigger first; 6.12's keeps it), and a call refused at entry changed nothing. So
+    /// the module de-assigns the whole range in one more SET_IRQS, and device and record agree: those vectors are
+    /// unbound. Returns what to add to the error's message ("" when nothing was sent).
+    /// </summary>
+    private static string RecordFailure(VfioDevice device, IrqSetRequest r)
+    {
+        if (!IsBind(r) || r.Count == 0 || r.Index == (uint)VfioPciIrqIndex.Err || r.Index == (uint)VfioPciIrqIndex.Req) return "";
+        bool exclusive = IsExclusive(r.Index);
+        if (exclusive && !device.IrqRecord.IsEnabled(r.Index)) return "";
+        uint end = r.Start + r.Count;
+        // MSI/MSI-X: only the vectors allocated at enable (6.1 refuses a range past them as a whole).
+        if (r.Index != (uint)VfioPciIrqIndex.IntX && exclusive && device.IrqRecord.AllocatedVectors(r.Index) is uint allocated) end = Math.Min(end, allocated);
+        string outcome = "";
+        if (end > r.Start)
+        {
+            var deassign = new IrqSetRequest(r.Index, VfioIrqSetFlags.ActionTrigger, VfioIrqSetFlags.DataEventFd, r.Start, end - r.Start,
+                EventFds: Enumerable.Repeat(-1, (int)(end - r.Start)).ToArray());
+            var result = device.OpenChannel.Ioctl(VfioIoctl.DeviceSetIrqs, deassign.Encode());
+            outcome = result.ReturnValue == 0
+                ? $" The module de-assigned {deassign.VectorText} (the kernel may have left them half-bound); the index stays enabled."
+                : $" De-assigning {deassign.VectorText} afterwards failed too ({ErrnoText.Format(result.Errno)}): what is bound there is unknown; disable the index to start clean.";
+        }
         device.IrqRecord.Update(r.Index, rec =>
         {
             for (uint i = 0; i < r.Count; i++) rec.Vectors.Remove(r.Start + i);
+            if (!exclusive) rec.Enabled = rec.Vectors.Count > 0;
         });
+        device.EventFdBindings.Bind(device, r.Index, r.Start, new VfioEventFd?[r.Count]);
+        return outcome;
     }
 }
