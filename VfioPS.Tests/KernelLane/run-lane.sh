@@ -46,6 +46,9 @@ NHOST=5
 # in one IOMMU group: QEMU's e1000e has no ACS and no kernel quirk isolates its functions.
 PORT_DEVICES="rp1/e1000e +e1000e"
 NPORT=2
+# The seed-mdev instances the guest creates on 6.1 (fixed, so tests and examples can name them).
+SEED_UUID_DISPLAY=5eedd15b-0000-4000-8000-000000000001
+SEED_UUID_CHAIN=5eedc4a1-0000-4000-8000-000000000002
 
 T0=${EPOCHREALTIME/./}
 lane_exit() {
@@ -118,6 +121,19 @@ if [ "${KERNEL_LANE_SKIP_DEPS:-0}" != 1 ]; then
   "$HERE/install-deps.sh" >&2 || fail "install-deps.sh failed (see above)"
 fi
 
+# (a2) the seed-mdev reference module (seed-mdev/): built here for the 6.1 kernel the lane boots (seconds; kbuild
+# skips it when nothing changed), loaded in the guest with two instances. Other kernels run without it: the suite's
+# mdev step then says "skipped".
+KREL=${KPKG#linux-image-}
+SEED_ENV=()
+case $KREL in
+  6.1.*)
+    if SEED_KO=$("$HERE/seed-mdev/build.sh" "$KREL"); then SEED_ENV=(--env "KERNEL_LANE_SEED_MDEV=$SEED_KO")
+    else SEED_ENV=(--env "KERNEL_LANE_SEED_MDEV_FAILED=seed-mdev/build.sh $KREL failed (see above)")
+         say "seed-mdev: build for $KREL failed; the suite's mdev step will fail"; fi;;
+  *) SEED_ENV=(--env "KERNEL_LANE_SEED_MDEV_SKIP=the seed-mdev module is built for the 6.1 kernel only, not $KREL");;
+esac
+
 # (b) what to share
 REPO=$(git -C "$HERE" rev-parse --show-toplevel 2>/dev/null) || REPO=$(cd "$HERE/../.." && pwd -P)
 REPO=$(cd "$REPO" && pwd -P)
@@ -157,12 +173,43 @@ if [ $SMOKE = 1 ]; then
 else
   CMD=("$@")
 fi
+# Before COMMAND: insmod seed_mdev.ko (busybox insmod resolves no dependencies: mdev.ko comes from --modules) and
+# create one instance of each type with fixed UUIDs, listed in $KERNEL_LANE_MDEV_DEVICES as
+# "<uuid> <mdev type> <parent> group=<n> /dev/vfio/<n>". A failure is written to $KERNEL_LANE_MDEV_DEVICES.failed
+# for the suite's mdev step; COMMAND runs anyway.
+read -r -d '' SEED_SH <<'EOF'
+list=$KERNEL_LANE_MDEV_DEVICES
+: > "$list"
+seed_fail() { echo "seed-mdev: FAILED: $*"; echo "$*" >> "$list.failed"; }
+if [ -n "${KERNEL_LANE_SEED_MDEV:-}" ]; then
+  t0=$(cut -d' ' -f1 /proc/uptime)
+  if insmod "$KERNEL_LANE_SEED_MDEV"; then
+    for t in "display $KERNEL_LANE_MDEV_DISPLAY" "chain $KERNEL_LANE_MDEV_CHAIN"; do
+      type=${t%% *} uuid=${t#* }
+      if echo "$uuid" > "/sys/class/mdev_bus/seed_mdev/mdev_supported_types/seed_mdev-$type/create"; then
+        g=$(readlink "/sys/bus/mdev/devices/$uuid/iommu_group"); g=${g##*/}
+        echo "$uuid seed_mdev-$type seed_mdev group=$g /dev/vfio/$g" >> "$list"
+      else
+        seed_fail "creating the $type instance $uuid"
+      fi
+    done
+    echo "seed-mdev: $(grep -c . "$list") instances ($list), $(awk "BEGIN { printf \"%.2f\", $(cut -d' ' -f1 /proc/uptime) - $t0 }") s"
+  else
+    seed_fail "insmod $KERNEL_LANE_SEED_MDEV"
+  fi
+elif [ -n "${KERNEL_LANE_SEED_MDEV_FAILED:-}" ]; then
+  seed_fail "$KERNEL_LANE_SEED_MDEV_FAILED"
+fi
+exec "$@"
+EOF
+CMD=(sh -c "$SEED_SH" seed-mdev "${CMD[@]}")
 
 # uio_pci_generic: a host driver the lane can bind one function of the shared group to, to make the group not viable.
-ARGS=(--devices "$DEVICES $HOST_DEVICES $PORT_DEVICES" --modules "uio_pci_generic e1000e virtio_net" --share "$REPO" --timeout "$TIMEOUT"
+ARGS=(--devices "$DEVICES $HOST_DEVICES $PORT_DEVICES" --modules "uio_pci_generic e1000e virtio_net mdev" --share "$REPO" --timeout "$TIMEOUT"
       --boot-timeout "${KERNEL_LANE_BOOT_TIMEOUT:-120}" --mem "${KERNEL_LANE_MEM:-2048}"
       --env "NUGET_PACKAGES=$NUGET" --env "KERNEL_LANE_KERNEL=${KPKG#linux-image-}" --env "KERNEL_LANE_NDEV=$((NDEV + NPORT))"
-      --env "KERNEL_LANE_NHOST=$NHOST")
+      --env "KERNEL_LANE_NHOST=$NHOST" --env "KERNEL_LANE_MDEV_DEVICES=/tmp/seed-mdev-devices.txt"
+      --env "KERNEL_LANE_MDEV_DISPLAY=$SEED_UUID_DISPLAY" --env "KERNEL_LANE_MDEV_CHAIN=$SEED_UUID_CHAIN" "${SEED_ENV[@]}")
 case $NUGET/ in "$REPO"/*) ;; *) ARGS+=(--share-ro "$NUGET");; esac    # (inside the repo: already shared)
 # The pwsh the suite's Pester step runs: the one the caller names (build.ps1 passes its own), shared read-only
 # unless a share above already holds it.

@@ -1,6 +1,7 @@
 #!/bin/sh
 # suite.sh - what the real-kernel lane runs inside its VM (run-lane.sh --suite), from the repository root:
 #   1. the fidelity program: kernel vs mock at the channel seam, loopback, /proc/interrupts, fd leaks;
+#   1a. mdev: the seed-mdev reference module's instances (seed-mdev/lane-check.sh; 6.1 only, "skipped" elsewhere);
 #   2. the engine smoke script through vfiops-run;
 #   3. the Pester suite's RealDevice tests under real pwsh (the tool manifest's PowerShell, Pester from .modules/):
 #      the help's real-device examples, each in a fresh pwsh and compared with the output the help shows, and
@@ -11,12 +12,12 @@
 # step failed. POSIX sh: the guest runs it with busybox.
 #
 #   usage: suite.sh [CONFIGURATION [STEP...]]   (Release by default: the build the host laid out; every step, or
-#                                               only the named ones: fidelity smoke docs pester)
+#                                               only the named ones: fidelity mdev smoke docs pester)
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 cfg=${1:-Release}
 [ $# -gt 0 ] && shift
-steps=${*:-fidelity smoke pester}
+steps=${*:-fidelity mdev smoke pester}
 wanted() { case " $steps " in *" $1 "*) return 0;; esac; return 1; }
 failed=0
 echo "kernel lane suite: kernel $(uname -r), steps: $steps"
@@ -33,6 +34,12 @@ step() {
 }
 
 step fidelity dotnet "VfioPS.Tests/KernelLane/Fidelity/bin/$cfg/net10.0/VfioPS.KernelLane.dll"
+# The seed-mdev reference module's instances (run-lane.sh loads it on 6.1 only): a skip is not a pass.
+if wanted mdev && [ -z "${KERNEL_LANE_SEED_MDEV:-}${KERNEL_LANE_SEED_MDEV_FAILED:-}" ]; then
+    echo "kernel lane step: mdev: skipped: ${KERNEL_LANE_SEED_MDEV_SKIP:-the seed-mdev module was not loaded (run the suite through run-lane.sh)}"
+else
+    step mdev sh VfioPS.Tests/KernelLane/seed-mdev/lane-check.sh
+fi
 step smoke dotnet "VfioPS.Runner/bin/$cfg/net10.0/vfiops-run.dll" -File VfioPS.Tests/KernelLane/smoke.ps1
 step docs dotnet "VfioPS.Docs/bin/$cfg/net10.0/vfiops-docs.dll" examples --real --parallel 1
 
