@@ -12,7 +12,7 @@ BeforeAll {
     $SeedInstances = @{}
     if (-not [string]::IsNullOrWhiteSpace($env:KERNEL_LANE_MDEV_DEVICES) -and (Test-Path -LiteralPath $env:KERNEL_LANE_MDEV_DEVICES -PathType Leaf)) {
         foreach ($line in Get-Content -LiteralPath $env:KERNEL_LANE_MDEV_DEVICES) {
-            $uuid, $typeId, $parent, $group = -split $line
+            $uuid, $typeId, $parent, $group, $node = -split $line
             if ($typeId) { $SeedInstances[$typeId] = [pscustomobject]@{ Uuid = $uuid; TypeId = $typeId; Parent = $parent; Group = [int]($group -replace '^group=', '') } }
         }
     }

@@ -29,13 +29,14 @@ function New-VfioMdevTree {
     $instance = Join-Path $parentDir $uuid
     New-Item -ItemType Directory -Path $instance -Force | Out-Null
     Set-Content -LiteralPath (Join-Path $instance 'remove') -Value '' -NoNewline
-    New-Item -ItemType SymbolicLink -Path (Join-Path $instance 'mdev_type') -Target (Join-Path $parentDir 'mdev_supported_types/seed_mdev-chain') | Out-Null
+    # Relative, as the kernel makes it: from the instance's own folder, not from the bus/mdev/devices link.
+    $null = [System.IO.Directory]::CreateSymbolicLink((Join-Path $instance 'mdev_type'), '../mdev_supported_types/seed_mdev-chain')
     New-Item -ItemType SymbolicLink -Path (Join-Path $instance 'driver') -Target (Join-Path $sys 'bus/mdev/drivers/seed_mdev') | Out-Null
     $groupDir = Join-Path $sys 'kernel/iommu_groups/20'
     New-Item -ItemType Directory -Path (Join-Path $groupDir 'devices') -Force | Out-Null
     New-Item -ItemType SymbolicLink -Path (Join-Path $instance 'iommu_group') -Target $groupDir | Out-Null
     New-Item -ItemType SymbolicLink -Path (Join-Path $groupDir "devices/$uuid") -Target $instance | Out-Null
-    New-Item -ItemType SymbolicLink -Path (Join-Path $sys "bus/mdev/devices/$uuid") -Target $instance | Out-Null
+    $null = [System.IO.Directory]::CreateSymbolicLink((Join-Path $sys "bus/mdev/devices/$uuid"), "../../../devices/virtual/seed/seed0/$uuid")
     New-Item -ItemType SymbolicLink -Path (Join-Path $parentDir "mdev_supported_types/seed_mdev-chain/devices/$uuid") -Target $instance | Out-Null
     Set-Content -LiteralPath (Join-Path $root 'dev/vfio/20') -Value ''
     $root
