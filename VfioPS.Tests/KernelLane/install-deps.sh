@@ -24,7 +24,8 @@ esac
 # What vfio-vm checks for (see its "host tools" section and README.md):
 #   qemu-system-x86 (qemu-system-x86_64 with virtio-9p-pci + intel-iommu; pulls in qemu-system-data,
 #   seabios, ipxe-qemu), xz-utils (kernel payload), apt + dpkg + tar (fetch/unpack the debs), gzip,
-#   coreutils (timeout, mktemp, md5sum), util-linux (flock), grep (-P), sed, findutils.
+#   coreutils (timeout, mktemp, md5sum), util-linux (flock), grep (-P), sed, findutils; for a 6.1 kernel also what
+#   builds the seed-mdev module (below).
 PACKAGES=(qemu-system-x86 xz-utils apt dpkg tar gzip coreutils util-linux grep sed findutils)
 
 say() { echo "$PROG: $*"; }
@@ -34,12 +35,19 @@ die() { echo "$PROG: error: $*" >&2; exit 1; }
 installed() { [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]; }
 has_candidate() { local c; c=$(apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p'); [ -n "$c" ] && [ "$c" != "(none)" ]; }
 
+KPKG=$("$HERE/vfio-vm" --print-kernel 2>/dev/null) || KPKG=""
+# The seed-mdev reference module (seed-mdev/build.sh) is built on this machine for the 6.1 kernel the lane boots:
+# that kernel's headers (which pull in its kbuild and gcc-12), make, and libc6-dev + linux-libc-dev for the static
+# userspace check built against the mainline <linux/vfio.h>. Other kernels run the lane without the module.
+case ${KPKG#linux-image-} in
+  6.1.*) PACKAGES+=(gcc make libc6-dev linux-libc-dev "linux-headers-${KPKG#linux-image-}");;
+esac
+
 MISSING=()
 for p in "${PACKAGES[@]}"; do installed "$p" || MISSING+=("$p"); done
 
 # packages vfio-vm will `apt-get download` because its cache lacks them
 CACHE=${VFIO_VM_CACHE:-${HOME:-/root}/.cache/vfio-vm}
-KPKG=$("$HERE/vfio-vm" --print-kernel 2>/dev/null) || KPKG=""
 DOWNLOADS=()
 if [ -n "$KPKG" ] && [ ! -s "$CACHE/kernels/${KPKG#linux-image-}/vmlinuz" ] &&
    ! ls "$CACHE"/debs/"$KPKG"_*.deb >/dev/null 2>&1; then DOWNLOADS+=("$KPKG"); fi

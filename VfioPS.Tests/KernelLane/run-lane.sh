@@ -7,7 +7,7 @@
 #   (no COMMAND)      run the smoke check: uname -r, the device list, ls -l /dev/vfio, dotnet --version
 #   -- COMMAND...     run COMMAND in the guest instead (cwd: the current directory if it is inside the
 #                     repository, else the repository root)
-#   --suite           run the lane's test suite (suite.sh: fidelity, engine smoke, real-device doc examples,
+#   --suite           run the lane's test suite (suite.sh: fidelity, seed-mdev, engine smoke, real-device doc examples,
 #                     the Pester RealDevice tests) on the build of --configuration (default Release)
 #   --smoke -- CMD    run the smoke check first, then CMD in the same VM (CMD is skipped if the smoke fails)
 #   --timeout S       kill the VM after S seconds (default: 300 for the smoke alone, 1800 with a COMMAND)
@@ -16,7 +16,7 @@
 #                     several, comma-separated, run the whole lane once per kernel, one after another (exit: the
 #                     first failing run's code). Default: $KERNEL_LANE_KERNELS, else $VFIO_VM_KERNEL_PKG, else 6.1.
 #
-# Steps: install-deps.sh (missing Debian packages only), then vfio-vm with the devices
+# Steps: install-deps.sh (missing Debian packages only), seed-mdev/build.sh on a 6.1 kernel, then vfio-vm with the devices
 # "e1000e edu virtio-net-pci,vectors=4 pci-testdev" (0000:00:10.0 .. 0000:00:13.0, one IOMMU group each),
 # the repository shared read-write and the NuGet package folder (${NUGET_PACKAGES:-~/.nuget/packages})
 # read-only, both at the same paths as on the host. Exits with COMMAND's exit code; 125 when the lane
@@ -173,36 +173,8 @@ if [ $SMOKE = 1 ]; then
 else
   CMD=("$@")
 fi
-# Before COMMAND: insmod seed_mdev.ko (busybox insmod resolves no dependencies: mdev.ko comes from --modules) and
-# create one instance of each type with fixed UUIDs, listed in $KERNEL_LANE_MDEV_DEVICES as
-# "<uuid> <mdev type> <parent> group=<n> /dev/vfio/<n>". A failure is written to $KERNEL_LANE_MDEV_DEVICES.failed
-# for the suite's mdev step; COMMAND runs anyway.
-read -r -d '' SEED_SH <<'EOF'
-list=$KERNEL_LANE_MDEV_DEVICES
-: > "$list"
-seed_fail() { echo "seed-mdev: FAILED: $*"; echo "$*" >> "$list.failed"; }
-if [ -n "${KERNEL_LANE_SEED_MDEV:-}" ]; then
-  t0=$(cut -d' ' -f1 /proc/uptime)
-  if insmod "$KERNEL_LANE_SEED_MDEV"; then
-    for t in "display $KERNEL_LANE_MDEV_DISPLAY" "chain $KERNEL_LANE_MDEV_CHAIN"; do
-      type=${t%% *} uuid=${t#* }
-      if echo "$uuid" > "/sys/class/mdev_bus/seed_mdev/mdev_supported_types/seed_mdev-$type/create"; then
-        g=$(readlink "/sys/bus/mdev/devices/$uuid/iommu_group"); g=${g##*/}
-        echo "$uuid seed_mdev-$type seed_mdev group=$g /dev/vfio/$g" >> "$list"
-      else
-        seed_fail "creating the $type instance $uuid"
-      fi
-    done
-    echo "seed-mdev: $(grep -c . "$list") instances ($list), $(awk "BEGIN { printf \"%.2f\", $(cut -d' ' -f1 /proc/uptime) - $t0 }") s"
-  else
-    seed_fail "insmod $KERNEL_LANE_SEED_MDEV"
-  fi
-elif [ -n "${KERNEL_LANE_SEED_MDEV_FAILED:-}" ]; then
-  seed_fail "$KERNEL_LANE_SEED_MDEV_FAILED"
-fi
-exec "$@"
-EOF
-CMD=(sh -c "$SEED_SH" seed-mdev "${CMD[@]}")
+# Before COMMAND: seed-mdev/guest-setup.sh loads seed_mdev.ko where it was built and creates its two instances.
+CMD=(sh "$HERE/seed-mdev/guest-setup.sh" "${CMD[@]}")
 
 # uio_pci_generic: a host driver the lane can bind one function of the shared group to, to make the group not viable.
 ARGS=(--devices "$DEVICES $HOST_DEVICES $PORT_DEVICES" --modules "uio_pci_generic e1000e virtio_net mdev" --share "$REPO" --timeout "$TIMEOUT"

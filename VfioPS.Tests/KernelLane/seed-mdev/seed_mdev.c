@@ -96,8 +96,14 @@ struct seed_state {
 	struct seed_type *type;
 	/* Serialises ioctls, open/close and the sysfs attributes, as vfio-pci's igate does. */
 	struct mutex lock;
-	/* Guards what the timer and the INTx unmask eventfd touch in atomic context. */
+	/*
+	 * irq_lock guards the trigger slots and the signal count (the timer signals in hard-irq context); eventfds are
+	 * signalled under it. intx_lock guards mode and the INTx mask, which the resample eventfd's wakeup changes:
+	 * a separate lock, since that wakeup runs inside an eventfd_signal() when one eventfd is both a trigger and
+	 * the resample fd (irq_lock -> eventfd wait queue -> intx_lock; never the other way).
+	 */
 	spinlock_t irq_lock;
+	spinlock_t intx_lock;
 	enum seed_irq_mode mode;
 	struct eventfd_ctx *intx_trigger;
 	bool intx_masked;
@@ -242,10 +248,10 @@ static int seed_intx_unmask_handler(void *opaque, void *unused)
 	struct seed_state *s = opaque;
 	unsigned long flags;
 
-	spin_lock_irqsave(&s->irq_lock, flags);
+	spin_lock_irqsave(&s->intx_lock, flags);
 	if (s->mode == SEED_IRQ_INTX)
 		s->intx_masked = false;
-	spin_unlock_irqrestore(&s->irq_lock, flags);
+	spin_unlock_irqrestore(&s->intx_lock, flags);
 	return 0;
 }
 
@@ -253,19 +259,19 @@ static void seed_intx_set_masked(struct seed_state *s, bool masked)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&s->irq_lock, flags);
+	spin_lock_irqsave(&s->intx_lock, flags);
 	s->intx_masked = masked;
-	spin_unlock_irqrestore(&s->irq_lock, flags);
+	spin_unlock_irqrestore(&s->intx_lock, flags);
 }
 
 static void seed_set_mode(struct seed_state *s, enum seed_irq_mode mode)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&s->irq_lock, flags);
+	spin_lock_irqsave(&s->intx_lock, flags);
 	s->mode = mode;
 	s->intx_masked = false;
-	spin_unlock_irqrestore(&s->irq_lock, flags);
+	spin_unlock_irqrestore(&s->intx_lock, flags);
 }
 
 static void seed_intx_disable(struct seed_state *s)
@@ -613,9 +619,11 @@ static long seed_get_region_info(void __user *arg)
 		return -EFAULT;
 	if (info.argsz < minsz || info.index >= SEED_NUM_REGIONS)
 		return -EINVAL;
-	/* Only the config space is there; every BAR, the ROM and VGA answer size 0 (as kvmgt's empty BARs do). */
+	/*
+	 * Only the config space is there; every BAR, the ROM and VGA answer size 0 (as kvmgt's empty BARs do). No region
+	 * has capabilities, so cap_offset goes back as the caller wrote it, as vfio-pci copies it back.
+	 */
 	info.offset = (u64)info.index << SEED_OFFSET_SHIFT;
-	info.cap_offset = 0;
 	if (info.index == VFIO_PCI_CONFIG_REGION_INDEX) {
 		info.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
 		info.size = SEED_CONFIG_SIZE;
@@ -708,6 +716,7 @@ static int seed_init_dev(struct vfio_device *vdev)
 	s->type = type;
 	mutex_init(&s->lock);
 	spin_lock_init(&s->irq_lock);
+	spin_lock_init(&s->intx_lock);
 	hrtimer_init(&s->vblank, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	s->vblank.function = seed_vblank_fire;
 	return 0;

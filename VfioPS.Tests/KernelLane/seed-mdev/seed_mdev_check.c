@@ -10,6 +10,9 @@
  *                                     unbinding, masking refused, released at close; summary
  *                                     "kernel lane mdev-irq: N passed, M failed"
  *   seed_mdev_check dump UUID...      GET_IRQ_INFO of index 5 at argsz 16, 20, 24 and the size needed, as hex
+ *   seed_mdev_check sweep UUID...     GET_INFO, GET_IRQ_INFO (indexes 0..7, 0xffffffff) and GET_REGION_INFO
+ *                                     (0..10, 0xffffffff) at every argsz 0..64, one line of bytes each, to compare
+ *                                     with the mock's answers
  *
  * Each UUID is opened through its own IOMMU group: /dev/vfio/vfio, /dev/vfio/<group>, GROUP_SET_CONTAINER,
  * SET_IOMMU(TYPE1), GROUP_GET_DEVICE_FD(uuid). Exit 0 when every check passed, 1 otherwise, 2 on usage errors.
@@ -334,6 +337,53 @@ static void display(const char *uuid)
 	close(efd);
 }
 
+/* ---- sweep: every answer as bytes, for comparing with the mock ---- */
+
+#define SWEEP_BYTES 72
+
+/*
+ * One INFO ioctl at one argsz: the buffer is 0xa5 except argsz at 0 and the index at its offset (8 for IRQ and
+ * region info); prints "<what> <index> <argsz> <rc> <errno> <72 bytes hex>".
+ */
+static void sweep_one(int fd, unsigned long request, const char *what, uint32_t index, uint32_t argsz)
+{
+	unsigned char buf[BUF_SIZE];
+	int rc, err, j;
+
+	memset(buf, GUARD, sizeof(buf));
+	memcpy(buf, &argsz, 4);
+	memcpy(buf + 8, &index, 4);
+	rc = ioctl(fd, request, buf);
+	err = rc < 0 ? errno : 0;
+	printf("%s %u %u %d %d ", what, index, argsz, rc, err);
+	for (j = 0; j < SWEEP_BYTES; j++)
+		printf("%02x", buf[j]);
+	putchar('\n');
+}
+
+static void sweep(const char *uuid)
+{
+	static const uint32_t extra[] = { 0xffffffffu };
+	struct device d;
+	uint32_t index, argsz;
+
+	if (open_device(&d, uuid)) {
+		close_device(&d);
+		failed++;
+		return;
+	}
+	printf("sweep %s %s\n", uuid, d.type);
+	for (argsz = 0; argsz <= 64; argsz++)
+		sweep_one(d.fd, VFIO_DEVICE_GET_INFO, "info", 0xa5a5a5a5u, argsz);
+	for (index = 0; index <= 8; index++)
+		for (argsz = 0; argsz <= 64; argsz++)
+			sweep_one(d.fd, VFIO_DEVICE_GET_IRQ_INFO, "irq", index == 8 ? extra[0] : index, argsz);
+	for (index = 0; index <= 11; index++)
+		for (argsz = 0; argsz <= 64; argsz++)
+			sweep_one(d.fd, VFIO_DEVICE_GET_REGION_INFO, "region", index == 11 ? extra[0] : index, argsz);
+	close_device(&d);
+}
+
 /* ---- dump ---- */
 
 static void dump(const char *uuid)
@@ -374,8 +424,9 @@ int main(int argc, char **argv)
 	int i;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc < 3 || (strcmp(argv[1], "old-abi") && strcmp(argv[1], "display") && strcmp(argv[1], "dump"))) {
-		fprintf(stderr, "usage: seed_mdev_check old-abi|display|dump UUID...\n");
+	if (argc < 3 || (strcmp(argv[1], "old-abi") && strcmp(argv[1], "display") && strcmp(argv[1], "dump") &&
+			 strcmp(argv[1], "sweep"))) {
+		fprintf(stderr, "usage: seed_mdev_check old-abi|display|dump|sweep UUID...\n");
 		return 2;
 	}
 	for (i = 2; i < argc; i++) {
@@ -389,8 +440,10 @@ int main(int argc, char **argv)
 			close_device(&d);
 		} else if (!strcmp(argv[1], "display")) {
 			display(argv[i]);
-		} else {
+		} else if (!strcmp(argv[1], "dump")) {
 			dump(argv[i]);
+		} else {
+			sweep(argv[i]);
 		}
 	}
 	if (!strcmp(argv[1], "old-abi"))
