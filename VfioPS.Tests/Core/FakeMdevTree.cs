@@ -46,8 +46,10 @@ internal static class FakeMdevTree
         string typeDir = Path.Combine(tree.ParentDir(parent), "mdev_supported_types", typeId);
         Directory.CreateDirectory(dir);
         File.WriteAllText(Path.Combine(dir, "remove"), "");
-        Directory.CreateSymbolicLink(Path.Combine(dir, "mdev_type"), typeDir);
-        Directory.CreateSymbolicLink(tree.Paths.MdevDevice(uuid), dir);
+        // Relative, as the kernel makes them: mdev_type is "../mdev_supported_types/<type-id>" from the instance's own
+        // folder, and the bus's link climbs from bus/mdev/devices to it.
+        Directory.CreateSymbolicLink(Path.Combine(dir, "mdev_type"), Path.Combine("..", "mdev_supported_types", typeId));
+        Directory.CreateSymbolicLink(tree.Paths.MdevDevice(uuid), Path.GetRelativePath(tree.Paths.MdevDevices, dir));
         Directory.CreateSymbolicLink(Path.Combine(typeDir, "devices", uuid), dir);
         if (driver is not null)
         {
@@ -116,7 +118,8 @@ internal sealed class SimulatedMdevKernel(FakeHostTree tree, int group = 20, str
         {
             if (text.Trim() != "1") return Errno.EINVAL;
             if (!Directory.Exists(tree.Paths.MdevDevice(uuidName))) return Errno.ENODEV;
-            string typeDir = new DirectoryInfo(Path.Combine(tree.Paths.MdevDevice(uuidName), "mdev_type")).ResolveLinkTarget(true)!.FullName;
+            string instance = new DirectoryInfo(tree.Paths.MdevDevice(uuidName)).ResolveLinkTarget(true)!.FullName;
+            string typeDir = new DirectoryInfo(Path.Combine(instance, "mdev_type")).ResolveLinkTarget(true)!.FullName;
             uint available = uint.Parse(File.ReadAllText(Path.Combine(typeDir, "available_instances")).Trim());
             tree.RemoveMdevInstance(uuidName);
             File.WriteAllText(Path.Combine(typeDir, "available_instances"), available + 1 + "\n");

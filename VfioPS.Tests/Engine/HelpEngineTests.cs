@@ -250,7 +250,7 @@ public sealed class HelpEngineTests(ModuleFixture module) : IClassFixture<Module
 
     /// <summary>
     /// The lane an example is marked for (by words in its prose) must be the lane its code needs: cmdlets the bare
-    /// engine lacks mean pwsh; the real-device cmdlets or a PCI address mean a host with vfio-pci devices.
+    /// engine lacks mean pwsh; the real-device cmdlets, a PCI address, or an mdev parent or UUID mean a host with real devices.
     /// </summary>
     [Theory]
     [MemberData(nameof(Cmdlets))]
@@ -263,8 +263,10 @@ public sealed class HelpEngineTests(ModuleFixture module) : IClassFixture<Module
             Assert.True(errors.Length == 0, $"{example.Id} does not parse: {string.Join("; ", errors.Select(e => e.Message))}");
             var commands = ast.FindAll(a => a is CommandAst, true).Cast<CommandAst>().Select(c => c.GetCommandName()).Where(n => n is not null).Distinct().ToList();
             bool missing = commands.Any(c => !module.Run($"@(Get-Command -Name '{c}' -ErrorAction SilentlyContinue).Count").Single().BaseObject.Equals(1));
+            // A mediated device is named by its parent (the lane's seed_mdev) or by its UUID.
             bool real = commands.Any(c => c is "Get-VfioDevice" or "Open-VfioDevice")
-                || System.Text.RegularExpressions.Regex.IsMatch(example.Code, @"\b[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]\b");
+                || System.Text.RegularExpressions.Regex.IsMatch(example.Code, @"\b[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]\b")
+                || System.Text.RegularExpressions.Regex.IsMatch(example.Code, @"\bseed_mdev\b|\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b");
             var expected = real ? ExampleLane.RealDevice : missing ? ExampleLane.Pwsh : ExampleLane.Mock;
             Assert.True(expected == example.Lane, $"{example.Id} is marked {example.Lane} but its code needs {expected} (commands: {string.Join(", ", commands)})");
             if (example.Lane == ExampleLane.RealDevice)

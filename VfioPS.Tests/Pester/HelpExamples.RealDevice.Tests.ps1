@@ -61,7 +61,7 @@ BeforeAll {
 BeforeDiscovery {
     . (Join-Path $PSScriptRoot 'HelpPages.ps1')
     $realDeviceExamples = @(Get-VfioHelpPage | ForEach-Object { $_.Examples } | Where-Object Lane -eq 'RealDevice' | ForEach-Object {
-            @{ Command = $_.Command; Title = $_.Title; Code = $_.Code; Output = $_.Output }
+            @{ Command = $_.Command; Title = $_.Title; Code = $_.Code; Output = $_.Output; NeedsSeedMdev = $_.NeedsSeedMdev }
         })
 }
 
@@ -69,6 +69,11 @@ Describe '<Command> <Title>' -Tag 'RealDevice' -ForEach $realDeviceExamples {
     It 'runs on the lane''s vfio-pci devices and prints what the help shows' {
         if (-not $VfioInKernelLane) {
             Set-ItResult -Skipped -Because $VfioRealDeviceSkipReason
+            return
+        }
+        if ($NeedsSeedMdev -and -not (Test-Path -LiteralPath '/sys/class/mdev_bus/seed_mdev')) {
+            $reason = if ($env:KERNEL_LANE_SEED_MDEV_SKIP) { $env:KERNEL_LANE_SEED_MDEV_SKIP } else { 'it needs the lane''s seed_mdev parent (run-lane.sh loads it on 6.1), and /sys/class/mdev_bus/seed_mdev does not exist' }
+            Set-ItResult -Skipped -Because $reason
             return
         }
         $Code | Should -Not -BeNullOrEmpty

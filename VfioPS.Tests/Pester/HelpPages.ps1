@@ -6,6 +6,8 @@ $VfioDocsRoot = [System.IO.Path]::GetFullPath([System.IO.Path]::Combine($PSScrip
 # The marks an example's prose carries when it cannot run against the mock in the bare engine (VfioPS.Docs uses the same words).
 $VfioPwshMark = 'needs pwsh'
 $VfioRealDeviceMark = 'needs a host with devices bound to vfio-pci'
+# A real-device example that also needs the lane's reference mdev parent, which run-lane.sh loads on 6.1 only.
+$VfioSeedMdevMark = "the lane's seed_mdev parent"
 
 function Get-VfioHelpPage {
     # One object per cmdlet page of docs/ (document type: cmdlet), with what the help tests compare.
@@ -68,6 +70,7 @@ function Get-VfioHelpPage {
                 Code    = if ($code) { $code.Lines.ToString() } else { '' }
                 Output  = if ($output) { $output.Lines.ToString() } else { $null }
                 Lane    = $lane
+                NeedsSeedMdev = $prose.Contains($VfioSeedMdevMark)
             })
         }
 

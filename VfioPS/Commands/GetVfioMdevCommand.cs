@@ -41,8 +41,7 @@ public sealed class GetVfioMdevCommand : VfioHostCmdletBase
             }
             if (!MdevUuid.TryNormalize(text, out string uuid))
             {
-                WriteVfioError(new VfioException("VfioMdevUuidInvalid", VfioErrorKind.InvalidArgument,
-                    $"'{text}' is not a UUID; write it as 8-4-4-4-12 hex digits, for example 9e1c2a5d-4b1f-4c7e-9a53-6f0d2b8e7c41.", text));
+                WriteVfioError(MdevUuid.Invalid(text));
                 continue;
             }
             var match = devices.FirstOrDefault(d => d.Uuid == uuid);

@@ -48,8 +48,12 @@ public static class MdevEnumerator
     {
         string dir = paths.MdevDevice(uuid);
         string typeLink = Path.Combine(dir, "mdev_type");
-        // mdev_type links to <parent device>/mdev_supported_types/<type-id>: the type and its parent in one read.
+        // mdev_type links to <parent device>/mdev_supported_types/<type-id>: the type and its parent in one read. The
+        // kernel's link is relative to the instance's own folder ("../mdev_supported_types/<type-id>"), so it is
+        // resolved against that folder, not against the bus/mdev/devices link that leads there.
         string? target = LinkTarget(typeLink);
+        if (target is not null && !Path.IsPathRooted(target))
+            target = Path.GetFullPath(Path.Combine(RealFolder(dir), target));
         string[] parts = target?.TrimEnd('/').Split('/') ?? Array.Empty<string>();
         int types = Array.LastIndexOf(parts, "mdev_supported_types");
         string? parent = types > 0 ? parts[types - 1] : null;
@@ -71,6 +75,17 @@ public static class MdevEnumerator
         }
         catch (IOException) { return Array.Empty<string>(); }
         catch (UnauthorizedAccessException) { return Array.Empty<string>(); }
+    }
+
+    /// <summary>The folder a path names with every link on the way followed (the path itself when that fails).</summary>
+    private static string RealFolder(string path)
+    {
+        try
+        {
+            return new DirectoryInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? path;
+        }
+        catch (IOException) { return path; }
+        catch (UnauthorizedAccessException) { return path; }
     }
 
     private static string? LinkTarget(string link)

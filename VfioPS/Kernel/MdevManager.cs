@@ -46,8 +46,7 @@ internal sealed class MdevManager
         string id;
         if (uuid is null) id = MdevUuid.NewUuid();
         else if (!MdevUuid.TryNormalize(uuid, out id))
-            throw new VfioException("VfioMdevUuidInvalid", VfioErrorKind.InvalidArgument,
-                $"'{uuid}' is not a UUID; write it as 8-4-4-4-12 hex digits, for example 9e1c2a5d-4b1f-4c7e-9a53-6f0d2b8e7c41.", uuid);
+            throw MdevUuid.Invalid(uuid);
         // Only names sysfs lists are used in paths: a parent or type given as "../x" matches none of them.
         if (!MdevEnumerator.Parents(_paths).Contains(parent, StringComparer.Ordinal))
             throw new VfioException("VfioMdevParentNotFound", VfioErrorKind.ObjectNotFound,
@@ -89,8 +88,7 @@ internal sealed class MdevManager
     public MdevRemovePlan PlanRemove(string uuid)
     {
         if (!MdevUuid.TryNormalize(uuid, out string id))
-            throw new VfioException("VfioMdevUuidInvalid", VfioErrorKind.InvalidArgument,
-                $"'{uuid}' is not a UUID; write it as 8-4-4-4-12 hex digits, for example 9e1c2a5d-4b1f-4c7e-9a53-6f0d2b8e7c41.", uuid);
+            throw MdevUuid.Invalid(uuid);
         var device = MdevEnumerator.Find(_paths, id);
         if (device is null) return new MdevRemovePlan(id, null, null);
         if (VfioDeviceRegistry.TryGet(id, out _))
@@ -109,7 +107,8 @@ internal sealed class MdevManager
         if (errno != Errno.None) throw WriteFailure("VfioMdevRemoveFailed", plan.Write, errno, plan.Uuid, "removing a mediated device");
         if (!WaitFor(() => !Directory.Exists(_paths.MdevDevice(plan.Uuid))))
             throw new VfioException("VfioMdevNotRemoved", VfioErrorKind.ResourceBusy,
-                $"{plan.Uuid} is still in {_paths.MdevDevices} {SettleTime.TotalSeconds:0.#} s after the remove write: a process still holds it (Get-VfioDeviceHolder shows who).", plan.Uuid);
+                $"{plan.Uuid} is still in {_paths.MdevDevices} {SettleTime.TotalSeconds:0.#} s after the remove write: a process still holds it" +
+                (plan.Device?.IommuGroup is int group ? $" ({_paths.Group(group)} is open in it; fuser or /proc/*/fd show which)." : "."), plan.Uuid);
     }
 
     private VfioException CreateFailure(MdevCreatePlan plan, Errno errno) => errno switch

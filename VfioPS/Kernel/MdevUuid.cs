@@ -18,6 +18,11 @@ public static class MdevUuid
 
     public static bool IsUuid(string? text) => TryNormalize(text, out _);
 
+    /// <summary>The error for text that is not a UUID, with the form to write.</summary>
+    public static VfioException Invalid(string text)
+        => new("VfioMdevUuidInvalid", VfioErrorKind.InvalidArgument,
+            $"'{text}' is not a UUID; write it as 8-4-4-4-12 hex digits, for example 9e1c2a5d-4b1f-4c7e-9a53-6f0d2b8e7c41.", text);
+
     /// <summary>A new random (version 4) UUID in canonical form.</summary>
     public static string NewUuid() => Guid.NewGuid().ToString("D");
 }
