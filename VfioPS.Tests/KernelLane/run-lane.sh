@@ -2,13 +2,16 @@
 # run-lane.sh - VfioPS real-kernel lane: run a command inside a QEMU VM (Debian bookworm kernel 6.1,
 # q35 + intel-iommu) in which four emulated PCI devices are bound to the real vfio-pci driver.
 #
-#   usage: run-lane.sh [--kernel K[,K...]] [--smoke] [--timeout S] [--suite [--configuration C]] [-- COMMAND [ARGS...]]
+#   usage: run-lane.sh [--kernel K[,K...]] [--smoke] [--timeout S] [--suite] [--unplug] [--configuration C] [-- COMMAND [ARGS...]]
 #
 #   (no COMMAND)      run the smoke check: uname -r, the device list, ls -l /dev/vfio, dotnet --version
 #   -- COMMAND...     run COMMAND in the guest instead (cwd: the current directory if it is inside the
 #                     repository, else the repository root)
 #   --suite           run the lane's test suite (suite.sh: fidelity, seed-mdev, engine smoke, real-device doc examples,
 #                     the Pester RealDevice tests) on the build of --configuration (default Release)
+#   --unplug          run the device-removal scenario (unplug.sh, unplug.ps1 in real pwsh) in its own small VM: two
+#                     edus behind pcie-root-ports rp1 and rp2 on vfio-pci, vfio-vm --hotplug; the guest asks QEMU to
+#                     device_del them while VfioPS holds them. With --suite: the suite's VM, then this one, per kernel
 #   --smoke -- CMD    run the smoke check first, then CMD in the same VM (CMD is skipped if the smoke fails)
 #   --timeout S       kill the VM after S seconds (default: 300 for the smoke alone, 1800 with a COMMAND)
 #   --kernel K        the guest kernel: 6.1 (linux-image-6.1.0-56-amd64, the default), 6.12
@@ -46,6 +49,9 @@ NHOST=5
 # in one IOMMU group: QEMU's e1000e has no ACS and no kernel quirk isolates its functions.
 PORT_DEVICES="rp1/e1000e +e1000e"
 NPORT=2
+# The unplug VM's devices (--unplug): two edus (MSI, INTx, REQ), each alone behind a root port (QEMU ids rp1.0, rp2.0).
+UNPLUG_DEVICES="rp1/edu rp2/edu"
+UNPLUG_IDS="rp1.0 rp2.0"
 # The seed-mdev instances the guest creates on 6.1 (fixed, so tests and examples can name them).
 SEED_UUID_DISPLAY=5eedd15b-0000-4000-8000-000000000001
 SEED_UUID_CHAIN=5eedc4a1-0000-4000-8000-000000000002
@@ -61,8 +67,8 @@ lane_exit() {
 say() { echo "kernel lane: $*" >&2; }
 fail() { say "FAILED: $*"; exit 125; }
 
-usage() { sed -n '2,31s/^# \{0,1\}//p' "$0"; }
-SMOKE=0 SUITE=0 CONFIGURATION=Release TIMEOUT=${KERNEL_LANE_TIMEOUT:-} KERNELS=${KERNEL_LANE_KERNELS:-${VFIO_VM_KERNEL_PKG:-6.1}}
+usage() { sed -n '2,34s/^# \{0,1\}//p' "$0"; }
+SMOKE=0 SUITE=0 UNPLUG=0 CONFIGURATION=Release TIMEOUT=${KERNEL_LANE_TIMEOUT:-} KERNELS=${KERNEL_LANE_KERNELS:-${VFIO_VM_KERNEL_PKG:-6.1}}
 ARGV=()    # the arguments without --kernel, for one run per kernel
 while [ $# -gt 0 ]; do
   case $1 in --kernel|--kernel=*|--) ;; *) ARGV+=("$1"); case $1 in --configuration|--timeout) ARGV+=("${2:-}");; esac;; esac
@@ -71,6 +77,7 @@ while [ $# -gt 0 ]; do
     --kernel=*) KERNELS=${1#*=}; shift;;
     --smoke) SMOKE=1; shift;;
     --suite) SUITE=1; shift;;
+    --unplug) UNPLUG=1; shift;;
     --configuration) [ $# -ge 2 ] || { usage >&2; exit 2; }; CONFIGURATION=$2; shift 2;;
     --timeout) [ $# -ge 2 ] || { usage >&2; exit 2; }; TIMEOUT=$2; shift 2;;
     --timeout=*) TIMEOUT=${1#*=}; shift;;
@@ -80,10 +87,12 @@ while [ $# -gt 0 ]; do
   esac
 done
 CMDARGS=("$@")
-if [ $SUITE = 1 ]; then
-  [ $# -eq 0 ] || { echo "run-lane.sh: --suite takes no COMMAND" >&2; exit 2; }
+if [ $SUITE = 1 ] || [ $UNPLUG = 1 ]; then
+  [ $# -eq 0 ] || { echo "run-lane.sh: --suite and --unplug take no COMMAND" >&2; exit 2; }
   [[ $CONFIGURATION =~ ^(Debug|Release)$ ]] || { echo "run-lane.sh: bad configuration '$CONFIGURATION'" >&2; exit 2; }
-  set -- sh VfioPS.Tests/KernelLane/suite.sh "$CONFIGURATION"
+  [ $SMOKE = 0 ] || [ $UNPLUG = 0 ] || { echo "run-lane.sh: --smoke does not go with --unplug" >&2; exit 2; }
+  if [ $SUITE = 1 ]; then set -- sh VfioPS.Tests/KernelLane/suite.sh "$CONFIGURATION"
+  else set -- sh VfioPS.Tests/KernelLane/unplug.sh "$CONFIGURATION"; fi
 fi
 [ $# -gt 0 ] || SMOKE=1
 [ -n "$TIMEOUT" ] || { if [ $# -gt 0 ]; then TIMEOUT=1800; else TIMEOUT=300; fi; }
@@ -109,6 +118,18 @@ if [ ${#KLIST[@]} -gt 1 ]; then
   for r in "${results[@]}"; do say "$r"; done
   exit $rc
 fi
+# --suite --unplug: the suite's VM, then the unplug VM, for this kernel (exit: the first failing run's code).
+if [ $SUITE = 1 ] && [ $UNPLUG = 1 ]; then
+  rc=0
+  for drop in --unplug --suite; do
+    a=(); for x in "${ARGV[@]}"; do [ "$x" = "$drop" ] || a+=("$x"); done
+    KERNEL_LANE_KERNELS=${KLIST[0]} "$0" "${a[@]}"
+    krc=$?
+    [ $krc = 130 ] && exit 130
+    [ $rc != 0 ] || rc=$krc
+  done
+  exit $rc
+fi
 export VFIO_VM_KERNEL_PKG=${KLIST[0]}
 KPKG=$("$VFIO_VM" --print-kernel); krc=$?
 [ $krc = 2 ] && exit 2
@@ -126,11 +147,13 @@ fi
 # mdev step then says "skipped".
 KREL=${KPKG#linux-image-}
 SEED_ENV=()
+[ $UNPLUG = 1 ] && KREL=unplug    # (the unplug VM does without seed-mdev)
 case $KREL in
   6.1.*)
     if SEED_KO=$("$HERE/seed-mdev/build.sh" "$KREL"); then SEED_ENV=(--env "KERNEL_LANE_SEED_MDEV=$SEED_KO")
     else SEED_ENV=(--env "KERNEL_LANE_SEED_MDEV_FAILED=seed-mdev/build.sh $KREL failed (see above)")
          say "seed-mdev: build for $KREL failed; the suite's mdev step will fail"; fi;;
+  unplug) ;;
   *) SEED_ENV=(--env "KERNEL_LANE_SEED_MDEV_SKIP=the seed-mdev module is built for the 6.1 kernel only, not $KREL");;
 esac
 
@@ -174,7 +197,7 @@ else
   CMD=("$@")
 fi
 # Before COMMAND: seed-mdev/guest-setup.sh loads seed_mdev.ko where it was built and creates its two instances.
-CMD=(sh "$HERE/seed-mdev/guest-setup.sh" "${CMD[@]}")
+[ $UNPLUG = 1 ] || CMD=(sh "$HERE/seed-mdev/guest-setup.sh" "${CMD[@]}")
 
 # uio_pci_generic: a host driver the lane can bind one function of the shared group to, to make the group not viable.
 ARGS=(--devices "$DEVICES $HOST_DEVICES $PORT_DEVICES" --modules "uio_pci_generic e1000e virtio_net mdev" --share "$REPO" --timeout "$TIMEOUT"
@@ -182,6 +205,13 @@ ARGS=(--devices "$DEVICES $HOST_DEVICES $PORT_DEVICES" --modules "uio_pci_generi
       --env "NUGET_PACKAGES=$NUGET" --env "KERNEL_LANE_KERNEL=${KPKG#linux-image-}" --env "KERNEL_LANE_NDEV=$((NDEV + NPORT))"
       --env "KERNEL_LANE_NHOST=$NHOST" --env "KERNEL_LANE_MDEV_DEVICES=/tmp/seed-mdev-devices.txt"
       --env "KERNEL_LANE_MDEV_DISPLAY=$SEED_UUID_DISPLAY" --env "KERNEL_LANE_MDEV_CHAIN=$SEED_UUID_CHAIN" "${SEED_ENV[@]}")
+# The unplug VM (--unplug): its own two devices, each behind a root port so that QEMU can hot-unplug it (q35's
+# root bus cannot), and vfio-vm's monitor; the suite's devices and addresses above are not involved.
+if [ $UNPLUG = 1 ]; then
+  ARGS=(--devices "$UNPLUG_DEVICES" --hotplug --share "$REPO" --timeout "$TIMEOUT"
+        --boot-timeout "${KERNEL_LANE_BOOT_TIMEOUT:-120}" --mem "${KERNEL_LANE_MEM:-2048}"
+        --env "NUGET_PACKAGES=$NUGET" --env "KERNEL_LANE_KERNEL=${KPKG#linux-image-}" --env "KERNEL_LANE_UNPLUG_IDS=$UNPLUG_IDS")
+fi
 case $NUGET/ in "$REPO"/*) ;; *) ARGS+=(--share-ro "$NUGET");; esac    # (inside the repo: already shared)
 # The pwsh the suite's Pester step runs: the one the caller names (build.ps1 passes its own), shared read-only
 # unless a share above already holds it.
@@ -193,7 +223,8 @@ if [ -n "${KERNEL_LANE_PWSH:-}" ]; then
 fi
 [ -n "${KERNEL_LANE_SMP:-}" ] && ARGS+=(--smp "$KERNEL_LANE_SMP")
 
-say "$KPKG, devices: $DEVICES $HOST_DEVICES $PORT_DEVICES; shares: $REPO (rw), $NUGET (ro); timeout ${TIMEOUT}s"
+if [ $UNPLUG = 1 ]; then LANE_DEVICES=$UNPLUG_DEVICES; else LANE_DEVICES="$DEVICES $HOST_DEVICES $PORT_DEVICES"; fi
+say "$KPKG, devices: $LANE_DEVICES; shares: $REPO (rw), $NUGET (ro); timeout ${TIMEOUT}s"
 CONSOLE=$(mktemp "${TMPDIR:-/tmp}/kernel-lane.XXXXXX") || fail "mktemp failed"
 "$VFIO_VM" "${ARGS[@]}" -- "${CMD[@]}" | tee "$CONSOLE"
 rc=${PIPESTATUS[0]}
