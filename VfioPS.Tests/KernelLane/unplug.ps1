@@ -16,7 +16,9 @@ param(
 )
 
 $ErrorActionPreference = 'Stop'
+$started = [Diagnostics.Process]::GetCurrentProcess().StartTime
 Import-Module $ModulePath
+[Console]::Out.WriteLine(('unplug: figure pwsh start and Import-Module {0:0.0} s' -f ([datetime]::Now - $started).TotalSeconds))
 
 function Say([string] $Text) { [Console]::Out.WriteLine($Text); [Console]::Out.Flush() }
 function Check([bool] $Condition, [string] $What) {
