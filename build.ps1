@@ -17,9 +17,11 @@
              PSModulePath.
       Lane   runs the real-kernel lane (VfioPS.Tests/KernelLane/run-lane.sh): Debian's kernel under QEMU with
              emulated PCI devices bound to vfio-pci, and in it the fidelity program, the engine smoke script,
-             the help's real-device examples and the Pester suite's RealDevice tests under real pwsh. Needs root
-             (it installs Debian packages) and a Build of the same configuration. It runs once per kernel of
-             -LaneKernel (default: Debian's 6.1 and 6.12, one after the other; see the lane README for the times).
+             the help's real-device examples and the Pester suite's RealDevice tests under real pwsh; then, in a
+             small VM of its own, the device-removal scenario (run-lane.sh --unplug: QEMU hot-unplugs devices
+             VfioPS holds, REQ asks for them back). Needs root (it installs Debian packages) and a Build of the
+             same configuration. It runs once per kernel of -LaneKernel (default: Debian's 6.1 and 6.12, one
+             after the other, suite then unplug for each; see the lane README for the times).
       Docs   writes en-US/VfioPS.dll-Help.xml (the MAML Get-Help reads) from the PlatyPS pages in docs/:
              with Microsoft.PowerShell.PlatyPS 1.x, Measure-PlatyPSMarkdown | Import-MarkdownCommandHelp |
              Export-MamlCommandHelp in a child pwsh, then the file is copied into en-US/. Without PlatyPS, the
@@ -312,7 +314,7 @@ function Invoke-LaneTask {
     Write-Step "Kernel lane ($Configuration build, kernels $($kernels -join ', '), limit ${LaneTimeoutSeconds}s per kernel)"
     # The guest's Pester step runs on this very pwsh (its pwsh.dll; run-lane.sh shares the folder).
     $env:KERNEL_LANE_PWSH = Join-Path $PSHOME 'pwsh.dll'
-    & bash $LaneScript --kernel ($kernels -join ',') --timeout $LaneTimeoutSeconds --configuration $Configuration --suite
+    & bash $LaneScript --kernel ($kernels -join ',') --timeout $LaneTimeoutSeconds --configuration $Configuration --suite --unplug
     if ($LASTEXITCODE -ne 0) {
         throw "The kernel lane failed (exit code $LASTEXITCODE; 125 means the VM itself failed). See the output above."
     }
