@@ -228,7 +228,7 @@ public sealed class HelpEngineTests(ModuleFixture module) : IClassFixture<Module
         string topic = Text(module.Run("Get-Help -Name about_VfioPS"));
         Assert.Contains("about_VfioPS", topic);
         foreach (string section in new[] { "IRQ INDEXES", "cap_offset", "THE LOOPBACK MOCK DEVICE", "vfio-mock-profile.schema.json",
-                     "REAL DEVICES", "/dev/vfio", "AUTOMATION RECIPES", "-Confirm:$false", "ConvertTo-Json", "TROUBLESHOOTING" })
+                     "REAL DEVICES", "/dev/vfio", "RELEASING A DEVICE THE HOST WANTS BACK", "AUTOMATION RECIPES", "-Confirm:$false", "ConvertTo-Json", "TROUBLESHOOTING" })
             Assert.Contains(section, topic);
     }
 
