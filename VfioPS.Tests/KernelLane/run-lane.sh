@@ -27,8 +27,8 @@
 # start within this many seconds of QEMU starting), KERNEL_LANE_SMP, KERNEL_LANE_MEM (default 2048),
 # KERNEL_LANE_LOG (also save the guest console to this file), KERNEL_LANE_PWSH (the pwsh.dll the suite's Pester
 # step runs; default: the tool manifest's PowerShell in the NuGet folder), KERNEL_LANE_LOAD_CYCLES (the suite's load
-# step: open/read/close cycles on edu, default 10000), VFIOPS_LANE_CONCURRENCY_OPS (operations per runspace of the
-# Pester concurrency tests on edu, default 100), KERNEL_LANE_SKIP_DEPS=1 (do not run
+# step: open/read/close cycles on edu, default 10000 on 6.12 and 1000 on 6.1), VFIOPS_LANE_CONCURRENCY_OPS (operations per
+# runspace of the Pester concurrency tests on edu, default 50), KERNEL_LANE_SKIP_DEPS=1 (do not run
 # install-deps.sh), NUGET_PACKAGES, and vfio-vm's: VFIO_VM_CACHE (default ~/.cache/vfio-vm),
 # VFIO_VM_KERNEL_PKG (set from --kernel), VFIO_VM_ACCEL.
 set -u -o pipefail
