@@ -145,6 +145,53 @@ public sealed class ConcurrencyTests
     }
 
     [Fact]
+    public async Task ACloseWaitsForTheReadInFlightAndClosesTheFdBeforeItReturns()
+    {
+        var profile = MockProfileReader.LoadBuiltIn("edu");
+        using var entered = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var device = MockDevices.Open(profile, inner => new BlockingReadChannel(inner, entered, release));
+        var read = Task.Run(() => RegionAccess.Read(device, (uint)VfioPciRegionIndex.Config, 0, 4, 4));
+        Assert.True(entered.Wait(TimeSpan.FromSeconds(10)), "the read never reached the channel");
+        var close = Task.Run(device.Dispose);
+        // The close is refused to later calls at once, but waits for the read in flight before it closes the fd.
+        await Task.Delay(200);
+        Assert.False(close.IsCompleted, "the close returned while a read was still in the device");
+        Assert.Equal("VfioDeviceClosed", Assert.Throws<VfioException>(() => RegionAccess.Read(device, (uint)VfioPciRegionIndex.Config, 0, 4, 4)).ErrorId);
+        release.Set();
+        Assert.True(await Finishes(close, TimeSpan.FromSeconds(10)), "the close hung");
+        Assert.Equal(4, (await read).Bytes.Length);
+        Assert.False(device.MockChannel!.RaiseInterrupt(0, 0), "the mock device fd is still open after Dispose returned");
+    }
+
+    /// <summary>Holds every read at the device until released (signals when one arrived).</summary>
+    private sealed class BlockingReadChannel : Channels.IVfioDeviceChannel, Channels.IChannelDecorator
+    {
+        private readonly ManualResetEventSlim _entered, _release;
+
+        public BlockingReadChannel(Channels.IVfioDeviceChannel inner, ManualResetEventSlim entered, ManualResetEventSlim release)
+        {
+            Inner = inner;
+            _entered = entered;
+            _release = release;
+        }
+
+        public Channels.IVfioDeviceChannel Inner { get; }
+        public string Kind => Inner.Kind;
+        public Channels.IoctlResult Ioctl(uint request, Span<byte> argument) => Inner.Ioctl(request, argument);
+
+        public Channels.RegionIoResult Read(Span<byte> buffer, long offset)
+        {
+            _entered.Set();
+            _release.Wait(TimeSpan.FromSeconds(30));
+            return Inner.Read(buffer, offset);
+        }
+
+        public Channels.RegionIoResult Write(ReadOnlySpan<byte> buffer, long offset) => Inner.Write(buffer, offset);
+        public void Dispose() => Inner.Dispose();
+    }
+
+    [Fact]
     public async Task ASetIrqsRacingACloseLeavesNoRecordOnTheClosedDevice()
     {
         var profile = MockProfileReader.LoadBuiltIn("e1000e");

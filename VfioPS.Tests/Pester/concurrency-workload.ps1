@@ -124,7 +124,8 @@ function Test-VfioRecordMatchesDevice {
                 "$($device.Name) index $($irq.Index): record enabled=$($record.Enabled) vectors=[$($record.Vectors)] allocated=$($record.Allocated), device enabled=$($real.Enabled) vectors=[$realVectors] allocated=$($real.Allocated)"
             }
         }
-        else {
+        elseif ($irq.Index -le 2) {
+            # INTx, MSI, MSI-X only: ERR and REQ triggers have no host IRQ line to see.
             $realVectors = @($hostIrqs | Where-Object Index -EQ $irq.Index | ForEach-Object { if ($null -eq $_.Vector) { 0 } else { $_.Vector } } | Sort-Object) -join ','
             if ($record.Vectors -ne $realVectors) {
                 "$($device.Name) index $($irq.Index): record vectors=[$($record.Vectors)], host IRQs requested by vfio-pci for vectors [$realVectors]"

@@ -24,10 +24,13 @@ public sealed class VfioDevice : IDisposable
     /// Held around every operation that changes the device's IRQ state together with the module's record of it
     /// (the SET_IRQS ioctl and the record update, see <see cref="RunExclusive{T}"/>), and around closing: the record
     /// never shows a half-applied call, and a close waits for such a call rather than cutting it in two. Reads and
-    /// info queries do not take it: the device fd is a SafeHandle, so a close that races them releases the fd only
-    /// after the syscall in flight returns, and the call fails with one VfioDeviceClosed.
+    /// info queries do not take it: a close waits for the ones in flight (each one syscall) and refuses later ones
+    /// with VfioDeviceClosed.
     /// </summary>
     private readonly object _operationGate = new();
+
+    /// <summary>Channel calls in flight (see <see cref="CountingChannel"/>): a close waits for them before it closes the fd.</summary>
+    private int _inFlight;
 
     internal VfioDevice(string name, string? profile, IVfioDeviceChannel channel, VfioDeviceInfoData info,
         IReadOnlyList<VfioDeviceCapability>? capabilities = null, Operations.ChainFault? capabilityFault = null)
@@ -128,8 +131,8 @@ public sealed class VfioDevice : IDisposable
 
     /// <summary>
     /// Closes the device. Safe from any thread while other threads use it: a SET_IRQS in flight finishes first (with
-    /// its record update); a read or query in flight completes or fails with VfioDeviceClosed; later calls fail with
-    /// VfioDeviceClosed. Closing twice does nothing.
+    /// its record update), and so does a read or query in flight; later calls fail with VfioDeviceClosed. The fd is
+    /// closed when this returns. Closing twice does nothing.
     /// </summary>
     public void Dispose()
     {
@@ -137,6 +140,11 @@ public sealed class VfioDevice : IDisposable
         {
             if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
             VfioDeviceRegistry.Unregister(this);
+            // Calls that started before the close finish first (each is one syscall); calls after it are refused. So
+            // the fd is really closed when Dispose returns: a device opened again at once gets a fresh open, never
+            // this one's IRQ state (vfio-pci releases it only when the last fd of the device closes).
+            var wait = new SpinWait();
+            while (Volatile.Read(ref _inFlight) != 0) wait.SpinOnce(sleep1Threshold: 20);
             _channel.Dispose();
             IrqRecord.Clear();
             EventFdBindings.Clear();
@@ -165,6 +173,17 @@ public sealed class VfioDevice : IDisposable
             _inner = inner;
             _device = device;
         }
+
+        /// <summary>Counts the call in flight; refuses it once the device was closed (the close waits for the count to drain).</summary>
+        private void Enter()
+        {
+            Interlocked.Increment(ref _device._inFlight);
+            if (_device.IsOpen) return;
+            Interlocked.Decrement(ref _device._inFlight);
+            throw _device.ClosedError();
+        }
+
+        private void Exit() => Interlocked.Decrement(ref _device._inFlight);
 
         /// <summary>
         /// EBADF from a device that was closed meanwhile (the call took the channel before the close, the syscall ran
@@ -197,7 +216,10 @@ public sealed class VfioDevice : IDisposable
             int slot = Array.IndexOf(s_known, request);
             if (slot >= 0) Interlocked.Increment(ref _known[slot]);
             else _other.AddOrUpdate(VfioIoctl.DeviceRequestName(request), 1, (_, n) => n + 1);
-            var result = _inner.Ioctl(request, argument);
+            Enter();
+            IoctlResult result;
+            try { result = _inner.Ioctl(request, argument); }
+            finally { Exit(); }
             CheckClosed(result.Errno);
             return result;
         }
@@ -205,14 +227,20 @@ public sealed class VfioDevice : IDisposable
         // Region I/O is not an ioctl: passed through uncounted.
         public RegionIoResult Read(Span<byte> buffer, long offset)
         {
-            var result = _inner.Read(buffer, offset);
+            Enter();
+            RegionIoResult result;
+            try { result = _inner.Read(buffer, offset); }
+            finally { Exit(); }
             CheckClosed(result.Errno);
             return result;
         }
 
         public RegionIoResult Write(ReadOnlySpan<byte> buffer, long offset)
         {
-            var result = _inner.Write(buffer, offset);
+            Enter();
+            RegionIoResult result;
+            try { result = _inner.Write(buffer, offset); }
+            finally { Exit(); }
             CheckClosed(result.Errno);
             return result;
         }
