@@ -23,6 +23,8 @@ function New-VfioConcurrencyState {
             ForEach-Object { [pscustomobject]@{ Index = [int]$_.Index; Count = [int]$_.Count } })
     $state = [hashtable]::Synchronized(@{
             Device = $Device; Profile = $Profile; Address = $Address; Indexes = $indexes; Gate = [object]::new(); Closes = 0
+            # The IRQ operations in the order they ended, for the message when the record and the device differ.
+            Log = [System.Collections.Concurrent.ConcurrentQueue[string]]::new()
         })
     $state
 }
@@ -79,9 +81,11 @@ $VfioConcurrencyWorker = {
                     finally { [System.Threading.Monitor]::Exit($State.Gate) }
                 }
                 $done++
+                if ($op -ge 35 -and $op -lt 75 -or $op -ge 90) { $State.Log.Enqueue("$($device.Name) op $op index $($irq.Index) start $start count ${count}: done") }
             }
             catch {
                 $id = ($_.FullyQualifiedErrorId -split ',')[0]
+                if ($op -ge 35 -and $op -lt 75 -or $op -ge 90) { $State.Log.Enqueue("$($device.Name) op $op index $($irq.Index) start $start count ${count}: $id $($_.Exception.Message)") }
                 if ($Allowed -contains $id) { $refused[$id] = 1 + [int]$refused[$id] }
                 else { $unexpected.Add("op $op on $($device.Name): $id $($_.Exception.Message)") }
             }
@@ -223,7 +227,12 @@ function Invoke-VfioConcurrencyPool {
                 }
                 $job.PowerShell.Dispose()
             }
-            if (-not $timedOut) { foreach ($m in Test-VfioRecordMatchesDevice $State) { $mismatches.Add("round $round ($Runspaces runspaces): $m") } }
+            if (-not $timedOut) {
+                $found = @(Test-VfioRecordMatchesDevice $State)
+                foreach ($m in $found) { $mismatches.Add("round $round ($Runspaces runspaces): $m") }
+                if ($found.Count -gt 0) { Write-Host "record and device differ; the last IRQ operations:`n$(@($State.Log.ToArray() | Select-Object -Last 40) -join "`n")" }
+            }
+            $State.Log.Clear()
         }
     }
     finally { $pool.Close(); $pool.Dispose() }
@@ -251,7 +260,12 @@ function Invoke-VfioConcurrencyParallel {
             })
         if ($roundResults.Count -lt $Runspaces) { $timedOut = $true }
         foreach ($r in $roundResults) { $results.Add($r) }
-        if (-not $timedOut) { foreach ($m in Test-VfioRecordMatchesDevice $State) { $mismatches.Add("round $round (parallel): $m") } }
+        if (-not $timedOut) {
+            $found = @(Test-VfioRecordMatchesDevice $State)
+            foreach ($m in $found) { $mismatches.Add("round $round (parallel): $m") }
+            if ($found.Count -gt 0) { Write-Host "record and device differ; the last IRQ operations:`n$(@($State.Log.ToArray() | Select-Object -Last 40) -join "`n")" }
+        }
+        $State.Log.Clear()
     }
     $clock.Stop()
     Merge-VfioConcurrencyResults $results ($perRound * $Rounds * $Runspaces) $State $clock.Elapsed.TotalSeconds $mismatches $timedOut
