@@ -29,7 +29,9 @@
 # Environment: KERNEL_LANE_KERNELS (as --kernel), KERNEL_LANE_TIMEOUT (as --timeout), KERNEL_LANE_BOOT_TIMEOUT (default 120: COMMAND must
 # start within this many seconds of QEMU starting), KERNEL_LANE_SMP, KERNEL_LANE_MEM (default 2048),
 # KERNEL_LANE_LOG (also save the guest console to this file), KERNEL_LANE_PWSH (the pwsh.dll the suite's Pester
-# step runs; default: the tool manifest's PowerShell in the NuGet folder), KERNEL_LANE_SKIP_DEPS=1 (do not run
+# step runs; default: the tool manifest's PowerShell in the NuGet folder), KERNEL_LANE_LOAD_CYCLES (the suite's load
+# step: open/read/close cycles on edu, default 10000 on 6.12 and 1000 on 6.1), VFIOPS_LANE_CONCURRENCY_OPS (operations per
+# runspace of the Pester concurrency tests on edu, default 50), KERNEL_LANE_SKIP_DEPS=1 (do not run
 # install-deps.sh), NUGET_PACKAGES, and vfio-vm's: VFIO_VM_CACHE (default ~/.cache/vfio-vm),
 # VFIO_VM_KERNEL_PKG (set from --kernel), VFIO_VM_ACCEL.
 set -u -o pipefail
@@ -222,6 +224,9 @@ if [ -n "${KERNEL_LANE_PWSH:-}" ]; then
   ARGS+=(--env "KERNEL_LANE_PWSH=$PWSH_DIR/$(basename "$KERNEL_LANE_PWSH")")
 fi
 [ -n "${KERNEL_LANE_SMP:-}" ] && ARGS+=(--smp "$KERNEL_LANE_SMP")
+# The sizes of the suite's load step and of the Pester concurrency tests on edu, when the caller sets them.
+[ -n "${KERNEL_LANE_LOAD_CYCLES:-}" ] && ARGS+=(--env "KERNEL_LANE_LOAD_CYCLES=$KERNEL_LANE_LOAD_CYCLES")
+[ -n "${VFIOPS_LANE_CONCURRENCY_OPS:-}" ] && ARGS+=(--env "VFIOPS_LANE_CONCURRENCY_OPS=$VFIOPS_LANE_CONCURRENCY_OPS")
 
 if [ $UNPLUG = 1 ]; then LANE_DEVICES=$UNPLUG_DEVICES; else LANE_DEVICES="$DEVICES $HOST_DEVICES $PORT_DEVICES"; fi
 say "$KPKG, devices: $LANE_DEVICES; shares: $REPO (rw), $NUGET (ro); timeout ${TIMEOUT}s"

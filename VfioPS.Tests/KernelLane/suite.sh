@@ -5,19 +5,22 @@
 #   2. the engine smoke script through vfiops-run;
 #   3. the Pester suite's RealDevice tests under real pwsh (the tool manifest's PowerShell, Pester from .modules/):
 #      the help's real-device examples, each in a fresh pwsh and compared with the output the help shows, and
-#      RealDevice.Tests.ps1.
+#      RealDevice.Tests.ps1 (Concurrency.RealDevice.Tests.ps1 among them: 8 runspaces on edu);
+#   4. load: open/read/close cycles on edu (else pci-testdev: no reset on close), fd count and managed heap sampled
+#      (the fidelity program's --load). KERNEL_LANE_LOAD_CYCLES cycles; by default 10000 on 6.12 and 1000 on other
+#      kernels: a cycle costs about 31 ms under TCG (more on a loaded host), so 10000 take 5 minutes, once per CI run.
 # On demand only (named as a STEP): "docs", the same examples through vfiops-docs examples --real and the hosted
 # engine, which the Pester step replaced in the default run (it cost the lane as much again under emulation).
 # Every step runs even when an earlier one failed, so one run reports every count; the exit code is 1 if any
 # step failed. POSIX sh: the guest runs it with busybox.
 #
 #   usage: suite.sh [CONFIGURATION [STEP...]]   (Release by default: the build the host laid out; every step, or
-#                                               only the named ones: fidelity mdev smoke docs pester)
+#                                               only the named ones: fidelity mdev smoke docs pester load)
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 cfg=${1:-Release}
 [ $# -gt 0 ] && shift
-steps=${*:-fidelity mdev smoke pester}
+steps=${*:-fidelity mdev smoke pester load}
 wanted() { case " $steps " in *" $1 "*) return 0;; esac; return 1; }
 failed=0
 echo "kernel lane suite: kernel $(uname -r), steps: $steps"
@@ -65,5 +68,8 @@ else
     echo "kernel lane pester: 0 passed, 1 failed (pwsh did not start in the guest from '${pwsh_dll:-the PowerShell $pwsh_version package}': run 'dotnet tool restore' on the host)"
     failed=1
 fi
+
+case $(uname -r) in 6.12.*) load_cycles=10000;; *) load_cycles=1000;; esac
+step load dotnet "VfioPS.Tests/KernelLane/Fidelity/bin/$cfg/net10.0/VfioPS.KernelLane.dll" --load "${KERNEL_LANE_LOAD_CYCLES:-$load_cycles}"
 
 exit $failed

@@ -20,6 +20,18 @@ public sealed class VfioDevice : IDisposable
     private readonly CountingChannel _counted;
     private int _disposed;
 
+    /// <summary>
+    /// Held around every operation that changes the device's IRQ state together with the module's record of it
+    /// (the SET_IRQS ioctl and the record update, see <see cref="RunExclusive{T}"/>), and around closing: the record
+    /// never shows a half-applied call, and a close waits for such a call rather than cutting it in two. Reads and
+    /// info queries do not take it: a close waits for the ones in flight (each one syscall) and refuses later ones
+    /// with VfioDeviceClosed.
+    /// </summary>
+    private readonly object _operationGate = new();
+
+    /// <summary>Channel calls in flight (see <see cref="CountingChannel"/>): a close waits for them before it closes the fd.</summary>
+    private int _inFlight;
+
     internal VfioDevice(string name, string? profile, IVfioDeviceChannel channel, VfioDeviceInfoData info,
         IReadOnlyList<VfioDeviceCapability>? capabilities = null, Operations.ChainFault? capabilityFault = null)
     {
@@ -31,7 +43,7 @@ public sealed class VfioDevice : IDisposable
         // Found once: the channel may be wrapped (the EINTR restart, a test's fault injection).
         KernelChannel = ChannelDecorators.Find<Kernel.KernelDeviceChannel>(channel);
         MockChannel = ChannelDecorators.Find<Mock.MockDeviceChannel>(channel);
-        _counted = new CountingChannel(channel);
+        _counted = new CountingChannel(channel, this);
         Flags = info.Flags;
         NumRegions = info.NumRegions;
         NumIrqs = info.NumIrqs;
@@ -86,10 +98,25 @@ public sealed class VfioDevice : IDisposable
     {
         get
         {
-            if (!IsOpen)
-                throw new VfioException("VfioDeviceClosed", VfioErrorKind.InvalidOperation,
-                    $"The device '{Name}' has been closed (disposed); open it again to use it.", Name);
+            if (!IsOpen) throw ClosedError();
             return _counted;
+        }
+    }
+
+    /// <summary>The one error an operation on a closed device gets, whether it started before the close or after.</summary>
+    internal VfioException ClosedError()
+        => new("VfioDeviceClosed", VfioErrorKind.InvalidOperation, $"The device '{Name}' has been closed (disposed); open it again to use it.", Name);
+
+    /// <summary>
+    /// Runs <paramref name="operation"/> under the device's operation lock, with the open channel: one thread at a
+    /// time changes the device's IRQ state and the module's record of it, so the two agree whenever no call is in
+    /// flight, and a close waits for the call to finish. Fails with VfioDeviceClosed once the device was closed.
+    /// </summary>
+    internal T RunExclusive<T>(Func<IVfioDeviceChannel, T> operation)
+    {
+        lock (_operationGate)
+        {
+            return operation(OpenChannel);
         }
     }
 
@@ -102,13 +129,26 @@ public sealed class VfioDevice : IDisposable
     /// <summary>Raised once, after the device is closed, so whatever keeps track of it can forget it at once.</summary>
     internal event Action<VfioDevice>? Closed;
 
+    /// <summary>
+    /// Closes the device. Safe from any thread while other threads use it: a SET_IRQS in flight finishes first (with
+    /// its record update), and so does a read or query in flight; later calls fail with VfioDeviceClosed. The fd is
+    /// closed when this returns. Closing twice does nothing.
+    /// </summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        VfioDeviceRegistry.Unregister(this);
-        _channel.Dispose();
-        IrqRecord.Clear();
-        EventFdBindings.Clear();
+        lock (_operationGate)
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+            VfioDeviceRegistry.Unregister(this);
+            // Calls that started before the close finish first (each is one syscall); calls after it are refused. So
+            // the fd is really closed when Dispose returns: a device opened again at once gets a fresh open, never
+            // this one's IRQ state (vfio-pci releases it only when the last fd of the device closes).
+            var wait = new SpinWait();
+            while (Volatile.Read(ref _inFlight) != 0) wait.SpinOnce(sleep1Threshold: 20);
+            _channel.Dispose();
+            IrqRecord.Clear();
+            EventFdBindings.Clear();
+        }
         Closed?.Invoke(this);
     }
 
@@ -126,8 +166,34 @@ public sealed class VfioDevice : IDisposable
         private readonly IVfioDeviceChannel _inner;
         private readonly long[] _known = new long[s_known.Length];
         private readonly ConcurrentDictionary<string, long> _other = new();
+        private readonly VfioDevice _device;
 
-        public CountingChannel(IVfioDeviceChannel inner) => _inner = inner;
+        public CountingChannel(IVfioDeviceChannel inner, VfioDevice device)
+        {
+            _inner = inner;
+            _device = device;
+        }
+
+        /// <summary>Counts the call in flight; refuses it once the device was closed (the close waits for the count to drain).</summary>
+        private void Enter()
+        {
+            Interlocked.Increment(ref _device._inFlight);
+            if (_device.IsOpen) return;
+            Interlocked.Decrement(ref _device._inFlight);
+            throw _device.ClosedError();
+        }
+
+        private void Exit() => Interlocked.Decrement(ref _device._inFlight);
+
+        /// <summary>
+        /// EBADF from a device that was closed meanwhile (the call took the channel before the close, the syscall ran
+        /// after it): the caller raced a close, not a bad fd, so it gets the same VfioDeviceClosed as a later call.
+        /// </summary>
+        private Errno CheckClosed(Errno errno)
+        {
+            if (errno == Errno.EBADF && !_device.IsOpen) throw _device.ClosedError();
+            return errno;
+        }
 
         public IReadOnlyDictionary<string, long> Counts
         {
@@ -150,13 +216,34 @@ public sealed class VfioDevice : IDisposable
             int slot = Array.IndexOf(s_known, request);
             if (slot >= 0) Interlocked.Increment(ref _known[slot]);
             else _other.AddOrUpdate(VfioIoctl.DeviceRequestName(request), 1, (_, n) => n + 1);
-            return _inner.Ioctl(request, argument);
+            Enter();
+            IoctlResult result;
+            try { result = _inner.Ioctl(request, argument); }
+            finally { Exit(); }
+            CheckClosed(result.Errno);
+            return result;
         }
 
         // Region I/O is not an ioctl: passed through uncounted.
-        public RegionIoResult Read(Span<byte> buffer, long offset) => _inner.Read(buffer, offset);
+        public RegionIoResult Read(Span<byte> buffer, long offset)
+        {
+            Enter();
+            RegionIoResult result;
+            try { result = _inner.Read(buffer, offset); }
+            finally { Exit(); }
+            CheckClosed(result.Errno);
+            return result;
+        }
 
-        public RegionIoResult Write(ReadOnlySpan<byte> buffer, long offset) => _inner.Write(buffer, offset);
+        public RegionIoResult Write(ReadOnlySpan<byte> buffer, long offset)
+        {
+            Enter();
+            RegionIoResult result;
+            try { result = _inner.Write(buffer, offset); }
+            finally { Exit(); }
+            CheckClosed(result.Errno);
+            return result;
+        }
 
         public void Dispose() => _inner.Dispose();
     }

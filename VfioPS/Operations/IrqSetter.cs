@@ -72,10 +72,25 @@ public static class IrqSetter
     /// <see cref="VfioException"/> on refusal. <paramref name="eventFds"/> are the objects behind a TRIGGER|EVENTFD
     /// request's numbers (null entries, or a null list, for numbers without one): they show the vector they serve.
     /// </summary>
+    /// <remarks>
+    /// The ioctl and the record update run under the device's operation lock (as vfio-pci holds its per-device
+    /// igate mutex around SET_IRQS): calls from many threads or runspaces on one device are applied one at a time,
+    /// and the record never shows a half-bound range, or an index enabled by a call the device refused.
+    /// </remarks>
     public static void Apply(VfioDevice device, string indexName, IrqSetRequest request, IReadOnlyList<VfioEventFd?>? eventFds = null)
     {
         var buffer = request.Encode();
-        var result = device.OpenChannel.Ioctl(VfioIoctl.DeviceSetIrqs, buffer);
+        device.RunExclusive(channel =>
+        {
+            ApplyLocked(device, channel, indexName, request, buffer, eventFds);
+            return 0;
+        });
+    }
+
+    private static void ApplyLocked(VfioDevice device, Channels.IVfioDeviceChannel channel, string indexName, IrqSetRequest request, byte[] buffer,
+        IReadOnlyList<VfioEventFd?>? eventFds)
+    {
+        var result = channel.Ioctl(VfioIoctl.DeviceSetIrqs, buffer);
         if (result.ReturnValue == 0)
         {
             RecordSuccess(device, request, eventFds);

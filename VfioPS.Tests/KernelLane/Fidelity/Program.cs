@@ -42,6 +42,7 @@ public static partial class Program
     public static int Main(string[] args)
     {
         if (args is ["--seed-mdev-self-test"]) return SeedMdevSelfTest();
+        if (args is ["--load", ..]) return LoadCycles.Run(args);
         var clock = Stopwatch.StartNew();
         string list = args.Length > 0 ? args[0] : Environment.GetEnvironmentVariable("VFIO_VM_DEVICES") ?? "/tmp/vfio-vm-devices.txt";
         var fdsAtStart = OpenFdTargets();
