@@ -153,11 +153,14 @@ public static class FuzzTargets
         catch (VfioException) { }
     }
 
-    private static readonly VfioHostPaths s_paths = new("/fuzz/sys", "/fuzz/dev", "/fuzz/etc", "/fuzz/proc");
+    // Lazy, as every use of VfioPS here: before the fork server starts, the instrumented code has no coverage map to
+    // write to, so nothing of VfioPS may run while the targets are listed or looked up.
+    private static readonly Lazy<VfioHostPaths> s_hostPaths = new(() => new("/fuzz/sys", "/fuzz/dev", "/fuzz/etc", "/fuzz/proc"));
 
     private static void PciAddressText(byte[] input)
     {
         string text = Text(input);
+        var s_paths = s_hostPaths.Value;
         if (PciAddress.TryNormalize(text, out string address))
         {
             if (!PciAddress.TryNormalize(address, out string again) || again != address)
