@@ -37,9 +37,11 @@ public static class VfioIrqActionName
             else if (rest.StartsWith("msi[", StringComparison.Ordinal)) { index = MsiIndex; rest = rest[4..]; }
             else return false;
             int close = rest.IndexOf(']');
-            if (close <= 0 || !int.TryParse(rest[..close], NumberStyles.None, CultureInfo.InvariantCulture, out vector)) return false;
-            // The kernel prints the vector with %d: a leading zero ("msi[01]") is no name it gives.
-            if (close > 1 && rest[0] == '0') return false;
+            // The kernel prints the vector with %d: ASCII digits only (int.TryParse would also take trailing NULs), and
+            // no leading zero ("msi[01]").
+            var digits = rest[..close];
+            if (close <= 0 || digits.ContainsAnyExceptInRange('0', '9') || (close > 1 && digits[0] == '0')
+                || !int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out vector)) return false;
             rest = rest[(close + 1)..];
         }
         if (rest.Length < 2 || rest[0] != '(') return false;
