@@ -56,6 +56,7 @@ fi
 
 # --- build and instrument ----------------------------------------------------------------------------------------
 BIN="$OUT/bin"
+mkdir -p "$OUT" || die "cannot create $OUT"
 if [ $BUILD = 1 ]; then
   say "building VfioPS.Fuzz (Release)"
   dotnet build "$HERE/VfioPS.Fuzz.csproj" -c Release -nologo -v quiet >"$OUT.build.log" 2>&1 \
