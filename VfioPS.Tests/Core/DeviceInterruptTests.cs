@@ -178,6 +178,7 @@ public sealed class VfioIrqActionNameTests
     [InlineData("vfio-intx(00:11.0)")]
     [InlineData("vfio-intx(0000:00:11.0")]
     [InlineData("vfio-msi(0000:00:11.0)")]
+    [InlineData("vfio-msi[0(0000:00:11.0)")]
     [InlineData("vfio-msi[](0000:00:11.0)")]
     [InlineData("vfio-msi[-1](0000:00:11.0)")]
     [InlineData("vfio-msi[99999999999](0000:00:11.0)")]

@@ -39,8 +39,9 @@ public static class VfioIrqActionName
             int close = rest.IndexOf(']');
             // The kernel prints the vector with %d: ASCII digits only (int.TryParse would also take trailing NULs), and
             // no leading zero ("msi[01]").
+            if (close <= 0) return false;
             var digits = rest[..close];
-            if (close <= 0 || digits.ContainsAnyExceptInRange('0', '9') || (close > 1 && digits[0] == '0')
+            if (digits.ContainsAnyExceptInRange('0', '9') || (close > 1 && digits[0] == '0')
                 || !int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out vector)) return false;
             rest = rest[(close + 1)..];
         }
