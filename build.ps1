@@ -22,6 +22,11 @@
              VfioPS holds, REQ asks for them back). Needs root (it installs Debian packages) and a Build of the
              same configuration. It runs once per kernel of -LaneKernel (default: Debian's 6.1 and 6.12, one
              after the other, suite then unplug for each; see the lane README for the times).
+      Fuzz   runs the coverage-guided fuzzing of the parsers (VfioPS.Fuzz/run-fuzz.sh): builds VfioPS.Fuzz, instruments
+             its copy of VfioPS.dll with SharpFuzz and runs AFL++'s afl-fuzz on each target for an equal share of
+             -FuzzSeconds (default 300 in all), from the seed corpora in VfioPS.Fuzz/corpus/. Fails on any crash or
+             hang (the inputs are left in output/fuzz/findings/). AFL++ comes from Debian (afl++); as root, the
+             script installs it when missing. Always the Release build of the harnesses.
       Docs   writes en-US/VfioPS.dll-Help.xml (the MAML Get-Help reads) from the PlatyPS pages in docs/:
              with Microsoft.PowerShell.PlatyPS 1.x, Measure-PlatyPSMarkdown | Import-MarkdownCommandHelp |
              Export-MamlCommandHelp in a child pwsh, then the file is copied into en-US/. Without PlatyPS, the
@@ -35,7 +40,7 @@
 
     Without a system pwsh, the repository's tool manifest provides one:
         dotnet tool restore
-        dotnet pwsh -NoProfile -File ./build.ps1 -Task Build,Test,Lane
+        dotnet pwsh -NoProfile -File ./build.ps1 -Task Build,Test,Fuzz,Lane
 
 .EXAMPLE
     ./build.ps1
@@ -46,16 +51,21 @@
     ./build.ps1 -Task Clean, Build, Test -Configuration Debug
 
 .EXAMPLE
-    dotnet tool restore; dotnet pwsh -NoProfile -File ./build.ps1 -Task Build,Test,Lane
+    dotnet tool restore; dotnet pwsh -NoProfile -File ./build.ps1 -Task Build,Test,Fuzz,Lane
 
     Everything CI runs (.ci/run calls exactly this).
+
+.EXAMPLE
+    ./build.ps1 -Task Fuzz -FuzzSeconds 3600
+
+    A longer fuzzing campaign: an hour in all, shared equally by the targets.
 #>
 [CmdletBinding()]
 param(
     # Validated below, after a comma-separated string is split: ValidateSet would refuse "Build,Test".
     [ArgumentCompleter({
             param($commandName, $parameterName, $wordToComplete)
-            'Clean', 'Build', 'Test', 'Lane', 'Docs' | Where-Object { $_ -like "$wordToComplete*" }
+            'Clean', 'Build', 'Test', 'Fuzz', 'Lane', 'Docs' | Where-Object { $_ -like "$wordToComplete*" }
         })]
     [string[]] $Task = @('Build'),
 
@@ -70,6 +80,10 @@ param(
     [ValidateRange(60, 7200)]
     [int] $LaneTimeoutSeconds = 1800,
 
+    # The Fuzz task's fuzzing time in all, shared equally by the targets (run-fuzz.sh --total-seconds).
+    [ValidateRange(45, 604800)]
+    [int] $FuzzSeconds = 300,
+
     # The kernels the Lane task boots, one lane run each (run-lane.sh --kernel): 6.1, 6.12, newest (the newest 6.12
     # apt serves) or a linux-image package. Default: $env:KERNEL_LANE_KERNELS, else 6.1 and 6.12.
     [ValidateNotNullOrEmpty()]
@@ -81,7 +95,7 @@ Set-StrictMode -Version 3.0
 # Exit codes of dotnet and pwsh are checked by hand below, so that each failure says which step failed.
 $PSNativeCommandUseErrorActionPreference = $false
 
-$KnownTasks = @('Clean', 'Build', 'Test', 'Lane', 'Docs')
+$KnownTasks = @('Clean', 'Build', 'Test', 'Fuzz', 'Lane', 'Docs')
 $Tasks = @($Task | ForEach-Object { $_ -split ',' } | ForEach-Object { $_.Trim() } | Where-Object { $_ })
 foreach ($name in $Tasks) {
     if ($name -notin $KnownTasks) {
@@ -99,6 +113,7 @@ $OutputRoot = Join-Path $RepoRoot 'output'
 $PesterSuite = Join-Path $RepoRoot 'VfioPS.Tests' 'Pester' 'Invoke-PesterSuite.ps1'
 $TestResultsPath = Join-Path $OutputRoot 'TestResults' 'Pester.xml'
 $LaneScript = Join-Path $RepoRoot 'VfioPS.Tests' 'KernelLane' 'run-lane.sh'
+$FuzzScript = Join-Path $RepoRoot 'VfioPS.Fuzz' 'run-fuzz.sh'
 # Modules the build restores for itself (Pester), first on PSModulePath for this run and its children.
 $ModulesRoot = Join-Path $RepoRoot '.modules'
 $PesterVersion = '5.9.1'
@@ -320,6 +335,16 @@ function Invoke-LaneTask {
     }
 }
 
+function Invoke-FuzzTask {
+    Assert-Dotnet
+    # run-fuzz.sh prints each target's executions, edges, crashes and hangs, and "fuzz: N passed, N failed" for CI.
+    Write-Step "Fuzzing (SharpFuzz + AFL++): ${FuzzSeconds}s in all across the targets"
+    & bash $FuzzScript --total-seconds $FuzzSeconds
+    if ($LASTEXITCODE -ne 0) {
+        throw "Fuzzing failed (exit code $LASTEXITCODE): a crash or hang, or afl-fuzz did not start. See the output above."
+    }
+}
+
 function Invoke-DocsTask {
     $docs = Join-Path $RepoRoot 'docs'
     $target = Join-Path $RepoRoot 'en-US' 'VfioPS.dll-Help.xml'
@@ -382,6 +407,7 @@ foreach ($name in $Tasks) {
         'Clean' { Invoke-CleanTask }
         'Build' { Invoke-BuildTask }
         'Test' { Invoke-TestTask }
+        'Fuzz' { Invoke-FuzzTask }
         'Lane' { Invoke-LaneTask }
         'Docs' { Invoke-DocsTask }
     }

@@ -178,9 +178,13 @@ public sealed class VfioIrqActionNameTests
     [InlineData("vfio-intx(00:11.0)")]
     [InlineData("vfio-intx(0000:00:11.0")]
     [InlineData("vfio-msi(0000:00:11.0)")]
+    [InlineData("vfio-msi[0(0000:00:11.0)")]
     [InlineData("vfio-msi[](0000:00:11.0)")]
     [InlineData("vfio-msi[-1](0000:00:11.0)")]
     [InlineData("vfio-msi[99999999999](0000:00:11.0)")]
+    [InlineData("vfio-msi[01](0000:00:11.0)")] // found by fuzzing: %d never prints a leading zero
+    [InlineData("vfio-msix[00](0000:00:11.0)")]
+    [InlineData("vfio-msix[1\0](0000:00:11.0)")] // found by fuzzing: int.TryParse takes trailing NULs
     [InlineData("vfio-msix[1](0000:00:11.0) ")]
     [InlineData("vfio-msix[1](0000:00:1F.0)")]
     [InlineData("vfio-irq[0](fff51000.ethernet)")]

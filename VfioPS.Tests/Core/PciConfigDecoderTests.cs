@@ -282,4 +282,49 @@ public class PciConfigDecoderTests
         var e = Assert.Throws<VfioException>(() => PciConfigDecoder.Decode("t", new byte[32]));
         Assert.Equal("VfioPciConfigTooShort", e.ErrorId);
     }
+    // ---- config spaces read short (under 256 bytes) or cut inside the first extended header; found by fuzzing
+    //      (VfioPS.Fuzz/regressions/pci-config), each threw IndexOutOfRange / ArgumentOutOfRange before the fix ----
+
+    [Fact]
+    public void ShortSpace_PointerPastTheBytesRead_IsAFault()
+    {
+        var b = Space(0x41);
+        b[0x34] = 0x80;
+        var c = PciConfigDecoder.Decode("t", b);
+        Assert.Empty(c.Capabilities);
+        Assert.Contains(c.Faults, f => f.Contains("past the 65 bytes", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ShortSpace_CapabilityCutByTheEnd_KeepsTheBytesThereAre()
+    {
+        var b = Space(0x46);
+        b[0x34] = 0x40;
+        b[0x40] = 0x10; b[0x41] = 0x00; b[0x42] = 0x02; // PCI Express v2: 0x3C bytes defined, 6 read
+        var c = PciConfigDecoder.Decode("t", b);
+        var cap = Assert.Single(c.Capabilities);
+        Assert.Equal(6, cap.Bytes.Length);
+        Assert.Empty(c.Faults);
+    }
+
+    [Fact]
+    public void ShortSpace_LengthFieldsCutByTheEnd_AreNotRead()
+    {
+        var b = Space(0x42);
+        b[0x34] = 0x40;
+        b[0x40] = 0x05; b[0x41] = 0x00; // MSI, its message control (0x42..0x43) not read
+        var c = PciConfigDecoder.Decode("t", b);
+        Assert.Equal(2, Assert.Single(c.Capabilities).Bytes.Length);
+    }
+
+    [Theory]
+    [InlineData(0x101)]
+    [InlineData(0x103)]
+    public void ExtendedHeaderCutShort_MeansNoExtendedList(int size)
+    {
+        var b = Space(size);
+        b[0x100] = 0x01; // would be AER's id
+        var c = PciConfigDecoder.Decode("t", b);
+        Assert.Empty(c.ExtendedCapabilities);
+    }
 }

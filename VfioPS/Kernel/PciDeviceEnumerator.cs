@@ -64,8 +64,7 @@ public static class PciDeviceEnumerator
     {
         try
         {
-            string text = File.ReadAllText(paths.DriverOverride(address)).Trim();
-            return text.Length == 0 || text == "(null)" ? null : text;
+            return ParseDriverOverride(File.ReadAllText(paths.DriverOverride(address)));
         }
         catch (IOException) { return null; }
         catch (UnauthorizedAccessException) { return null; }
@@ -79,7 +78,7 @@ public static class PciDeviceEnumerator
     {
         try
         {
-            return File.ReadAllText(paths.ResetMethod(address)).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            return ParseResetMethods(File.ReadAllText(paths.ResetMethod(address)));
         }
         catch (IOException) { return Array.Empty<string>(); }
         catch (UnauthorizedAccessException) { return Array.Empty<string>(); }
@@ -137,13 +136,34 @@ public static class PciDeviceEnumerator
     {
         try
         {
-            string text = File.ReadAllText(file).Trim();
-            if (text.StartsWith("0x", StringComparison.OrdinalIgnoreCase)) text = text.Substring(2);
-            return uint.TryParse(text, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out uint v) ? v : 0;
+            return ParseHexAttribute(File.ReadAllText(file));
         }
         catch (IOException) { return 0; }
         catch (UnauthorizedAccessException) { return 0; }
     }
+
+    /// <summary>
+    /// A hex sysfs attribute as the kernel prints it (vendor "0x8086\n", device, class "0x020000\n"), with or without
+    /// the 0x; 0 for text that is not a 32-bit hex number. Callers take the low bits they need (vendor and device are u16).
+    /// </summary>
+    internal static uint ParseHexAttribute(string? text)
+    {
+        if (text is null) return 0;
+        var span = text.AsSpan().Trim();
+        if (span.StartsWith("0x", StringComparison.OrdinalIgnoreCase)) span = span[2..];
+        return uint.TryParse(span, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out uint v) ? v : 0;
+    }
+
+    /// <summary>driver_override's text: null for "(null)" (none set) or nothing, else the driver name, trimmed.</summary>
+    internal static string? ParseDriverOverride(string? text)
+    {
+        string trimmed = text?.Trim() ?? string.Empty;
+        return trimmed.Length == 0 || trimmed == "(null)" ? null : trimmed;
+    }
+
+    /// <summary>reset_method's text: the methods, space-separated, in order.</summary>
+    internal static string[] ParseResetMethods(string? text)
+        => text is null ? Array.Empty<string>() : text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
 
     /// <summary>The last path element a sysfs symlink points at (driver, iommu_group); null when absent.</summary>
     internal static string? LinkName(string link)

@@ -16,7 +16,8 @@ public static class VfioIrqActionName
 
     /// <summary>
     /// Reads a handler name: the VFIO IRQ index, the vector (0 for INTx) and the device's address. False for any
-    /// other name, including names with a vector that is not a plain decimal int or an address that is not canonical.
+    /// other name, including names with a vector that is not a plain decimal int as %d prints it (no sign, no leading
+    /// zero) or an address that is not canonical.
     /// </summary>
     public static bool TryParse(string? name, out uint index, out int vector, out string address)
     {
@@ -36,7 +37,12 @@ public static class VfioIrqActionName
             else if (rest.StartsWith("msi[", StringComparison.Ordinal)) { index = MsiIndex; rest = rest[4..]; }
             else return false;
             int close = rest.IndexOf(']');
-            if (close <= 0 || !int.TryParse(rest[..close], NumberStyles.None, CultureInfo.InvariantCulture, out vector)) return false;
+            // The kernel prints the vector with %d: ASCII digits only (int.TryParse would also take trailing NULs), and
+            // no leading zero ("msi[01]").
+            if (close <= 0) return false;
+            var digits = rest[..close];
+            if (digits.ContainsAnyExceptInRange('0', '9') || (close > 1 && digits[0] == '0')
+                || !int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out vector)) return false;
             rest = rest[(close + 1)..];
         }
         if (rest.Length < 2 || rest[0] != '(') return false;

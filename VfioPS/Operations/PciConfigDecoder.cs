@@ -29,7 +29,8 @@ public static class PciConfigDecoder
         var faults = new List<string>();
         var bars = Bars(bytes);
         var standard = (bytes[0x06] & 0x10) != 0 ? StandardList(device, bytes, faults) : new List<VfioPciCapability>();
-        var extended = bytes.Length > ExtendedStart ? ExtendedList(device, bytes, faults) : new List<VfioPciCapability>();
+        // A header dword at 0x100 must be there whole before the extended list is looked at.
+        var extended = bytes.Length >= ExtendedStart + 4 ? ExtendedList(device, bytes, faults) : new List<VfioPciCapability>();
         return new VfioPciConfig(device, bytes, bars, standard.ToArray(), extended.ToArray(), faults.ToArray());
     }
 
@@ -57,9 +58,13 @@ public static class PciConfigDecoder
         return bars;
     }
 
-    /// <summary>The list from the pointer at 0x34: dword-aligned pointers (the low two bits are reserved) in 0x40..0xFF.</summary>
+    /// <summary>
+    /// The list from the pointer at 0x34: dword-aligned pointers (the low two bits are reserved) in 0x40..0xFF, and
+    /// inside the bytes given (a config space read short, under 256 bytes, ends the list where the bytes end).
+    /// </summary>
     private static List<VfioPciCapability> StandardList(string device, byte[] b, List<string> faults)
     {
+        int limit = Math.Min(b.Length, ConventionalSize);
         var found = new List<(int Offset, byte Id, byte Next)>();
         var visited = new HashSet<int>();
         int pointer = b[0x34] & 0xFC;
@@ -67,9 +72,11 @@ public static class PciConfigDecoder
         int budget = (ConventionalSize - HeaderSize) / 4;
         while (pointer != 0)
         {
-            if (pointer < HeaderSize || pointer + 2 > ConventionalSize)
+            if (pointer < HeaderSize || pointer + 2 > limit)
             {
-                faults.Add($"capability pointer 0x{pointer:x2} is outside 0x40..0xff");
+                faults.Add(limit < ConventionalSize && pointer >= HeaderSize && pointer < ConventionalSize
+                    ? $"capability pointer 0x{pointer:x2} is past the {limit} bytes of config space read"
+                    : $"capability pointer 0x{pointer:x2} is outside 0x40..0xff");
                 break;
             }
             if (!visited.Add(pointer))
@@ -86,14 +93,15 @@ public static class PciConfigDecoder
             pointer = b[pointer + 1] & 0xFC;
         }
         var starts = found.Select(f => f.Offset).ToArray();
-        return found.Select(f => Standard(device, b, f.Offset, f.Id, f.Next, Extent(b, f.Offset, f.Id, starts))).ToList();
+        return found.Select(f => Standard(device, b, f.Offset, f.Id, f.Next, Extent(b, limit, f.Offset, f.Id, starts), limit)).ToList();
     }
 
     /// <summary>How many bytes a standard capability spans: its defined length where the id says, else up to the next one.</summary>
-    private static int Extent(byte[] b, int offset, byte id, int[] starts)
+    private static int Extent(byte[] b, int limit, int offset, byte id, int[] starts)
     {
-        int next = starts.Where(s => s > offset).DefaultIfEmpty(ConventionalSize).Min();
-        int defined = id switch
+        int next = starts.Where(s => s > offset).DefaultIfEmpty(limit).Min();
+        // The length fields sit in the capability's first dword; one cut off by the end of the bytes defines nothing.
+        int defined = offset + 4 > limit ? next - offset : id switch
         {
             0x01 => 8,
             0x05 => MsiLength(U16(b, offset + 2)),
@@ -102,12 +110,12 @@ public static class PciConfigDecoder
             0x09 => Math.Max(3, (int)b[offset + 2]),
             _ => next - offset,
         };
-        return Math.Max(2, Math.Min(defined, ConventionalSize - offset));
+        return Math.Max(2, Math.Min(defined, limit - offset));
     }
 
     private static int MsiLength(ushort control) => 10 + ((control & 0x80) != 0 ? 4 : 0) + ((control & 0x100) != 0 ? 10 : 0);
 
-    private static VfioPciCapability Standard(string device, byte[] b, int offset, byte id, byte next, int length)
+    private static VfioPciCapability Standard(string device, byte[] b, int offset, byte id, byte next, int length, int limit)
     {
         byte[] bytes = b.AsSpan(offset, length).ToArray();
         ushort o = (ushort)offset;
@@ -132,7 +140,7 @@ public static class PciConfigDecoder
                 return new VfioPciPowerManagementCapability(device, o, next, bytes, U16(b, offset + 2), U16(b, offset + 4));
             case 0x10 when Has(0, 12):
             {
-                bool link = offset + 0x14 <= ConventionalSize;
+                bool link = offset + 0x14 <= limit;
                 return new VfioPciExpressCapability(device, o, next, bytes, U16(b, offset + 2), U32(b, offset + 4), U16(b, offset + 8),
                     U16(b, offset + 0x0A), link ? U32(b, offset + 0x0C) : null, link ? U16(b, offset + 0x10) : null, link ? U16(b, offset + 0x12) : null);
             }
