@@ -38,11 +38,6 @@ Describe 'Concurrency on one real vfio-pci device (edu)' -Tag 'RealDevice' {
         ($result.Done + $result.Refused) | Should -Be (8 * [int]($LaneOps / 2) * 2)
         $result.Done | Should -BeGreaterThan (($result.Done + $result.Refused) / 2)
         Compare-VfioFdMap $fdsBefore $fdsAfter | Should -BeNullOrEmpty -Because 'every fd a runspace opened (eventfds, the device fd, its group and container) is closed'
-        # Open finding: on 6.1 the RunspacePool run has twice ended a round with vfio-pci holding an INTx or MSI
-        # handler for a vector the record shows unbound (never on the mock, whose record check is strict). Until
-        # that is understood the difference is reported, and the test is not counted as passed.
-        if ($result.Mismatches.Count -gt 0) {
-            Set-ItResult -Skipped -Because "OPEN FINDING, not a pass: the record and the host IRQs differ: $($result.Mismatches -join '; ')"
-        }
+        $result.Mismatches | Should -BeNullOrEmpty -Because 'after each round the record equals the host IRQs vfio-pci requested for the device'
     }
 }

@@ -105,8 +105,9 @@ function Get-VfioRecordVectors {
 }
 
 # At a quiescent point: what differs between the module's record and the device. Mock: the mock's own state. Real:
-# the vectors vfio-pci requested a host IRQ for (/proc/interrupts through Get-VfioDeviceInterrupt: a vector shows
-# there exactly while it has a trigger bound). Returns the differences (none when they agree).
+# the vectors vfio-pci requested a host IRQ for (/proc/interrupts through Get-VfioDeviceInterrupt: an MSI vector shows
+# there exactly while it has a trigger bound; INTx, on kernels with the persistent INTx handler, while INTx is enabled).
+# Returns the differences (none when they agree).
 function Test-VfioRecordMatchesDevice {
     param($State)
     $device = $State.Device
@@ -134,7 +135,11 @@ function Test-VfioRecordMatchesDevice {
             # too (from msi_irqs/), without a handler and without a vector number.
             $realVectors = @($hostIrqs | Where-Object { $_.Index -eq $irq.Index -and $_.Handler } |
                     ForEach-Object { if ($null -eq $_.Vector -or $_.Vector -lt 0) { 0 } else { $_.Vector } } | Sort-Object) -join ','
-            if ($record.Vectors -ne $realVectors) {
+            # INTx with no eventfd bound: kernels with vfio-pci's persistent INTx handler (6.9, and 6.1.84 on in the
+            # 6.1 series) request the host IRQ when INTx is enabled and keep it while no trigger is bound; older ones
+            # request it only with a trigger. Either is what the device has when the record says "enabled, no vector".
+            $intxEnabledUnbound = $irq.Index -eq 0 -and $record.Enabled -and $record.Vectors -eq '' -and $realVectors -in '', '0'
+            if ($record.Vectors -ne $realVectors -and -not $intxEnabledUnbound) {
                 "$($device.Name) index $($irq.Index): record vectors=[$($record.Vectors)], host IRQs requested by vfio-pci for vectors [$realVectors]"
             }
         }
