@@ -139,14 +139,20 @@ Describe 'Get-VfioDeviceInterrupt' {
     It 'stops at once when the pipeline is stopped during the wait (Ctrl+C)' {
         $shell = [powershell]::Create()
         try {
-            $null = $shell.AddCommand('Import-Module').AddArgument($VfioModulePath).AddStatement().
-                AddCommand('Get-VfioDeviceInterrupt').AddParameters(@{ Address = '0000:00:11.0'; Continuous = $true; Interval = 600 } + $roots)
+            # The import first and on its own: on a loaded machine it can take seconds, and the stop must land in
+            # the cmdlet's 600 s wait, not in the import.
+            $null = $shell.AddCommand('Import-Module').AddArgument($VfioModulePath).Invoke()
+            $shell.Commands.Clear()
+            $null = $shell.AddCommand('Get-VfioDeviceInterrupt').AddParameters(@{ Address = '0000:00:11.0'; Continuous = $true; Interval = 600 } + $roots)
             $async = $shell.BeginInvoke()
-            Start-Sleep -Seconds 3
+            Start-Sleep -Seconds 2
+            $shell.InvocationStateInfo.State | Should -Be 'Running' -Because 'the cmdlet is in its wait for the next sample'
             $clock = [System.Diagnostics.Stopwatch]::StartNew()
             $shell.Stop()
+            # Stop() returns when the pipeline state is Stopped; the async result is completed just after, on
+            # another thread: wait for it (a cmdlet that ignored the stop would keep it open for 600 s).
+            $async.AsyncWaitHandle.WaitOne([timespan]::FromSeconds(5)) | Should -BeTrue
             $clock.Elapsed.TotalSeconds | Should -BeLessThan 5
-            $async.IsCompleted | Should -BeTrue
             $shell.InvocationStateInfo.State | Should -Be 'Stopped'
         }
         finally { $shell.Dispose() }

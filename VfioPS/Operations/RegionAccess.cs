@@ -50,7 +50,7 @@ public static class RegionAccess
         CheckWidth(device, offset, width, ref length);
         var info = Locate(device, index, offset, length, write: false);
         var buffer = new byte[length];
-        var result = device.OpenChannel.Read(buffer, (long)(info.Offset + offset));
+        var result = BarClaimRetry.Run(index, () => device.OpenChannel.Read(buffer, (long)(info.Offset + offset)));
         Check(device, info, offset, length, result, write: false);
         return new VfioRegionData(device.Name, index, info.Name, offset, width, buffer);
     }
@@ -61,7 +61,7 @@ public static class RegionAccess
         int length = data.Length;
         CheckWidth(device, offset, width, ref length);
         var info = Locate(device, index, offset, length, write: true);
-        var result = device.OpenChannel.Write(data, (long)(info.Offset + offset));
+        var result = BarClaimRetry.Run(index, () => device.OpenChannel.Write(data, (long)(info.Offset + offset)));
         Check(device, info, offset, length, result, write: true);
         return new VfioRegionData(device.Name, index, info.Name, offset, width, (byte[])data.Clone());
     }
@@ -98,6 +98,8 @@ public static class RegionAccess
         {
             string hint = result.Errno == Errno.EIO && info.Index <= 6
                 ? " vfio-pci refuses memory BAR and ROM access while memory decoding is off in the command register (bit 1 at config offset 4): Set-VfioPciConfig can turn it on."
+                : result.Errno == Errno.EBUSY && info.Index <= BarClaimRetry.LastBarIndex
+                ? $" vfio-pci could not claim the BAR's resource ({BarClaimRetry.Attempts} tries): another driver holds it; /proc/iomem or /proc/ioports names it."
                 : "";
             var e = VfioException.FromIoctl(write ? "VfioRegionWriteFailed" : "VfioRegionReadFailed", what, result.Errno, device.Name);
             throw hint.Length == 0 ? e : new VfioException(e.ErrorId, e.Kind, e.Message + hint, device.Name, e.Errno);

@@ -16,7 +16,7 @@ namespace VfioPS.KernelLane;
 /// path, not a device reset. The fd count and the managed heap (GC.GetTotalMemory(true)) are sampled at the start,
 /// every tenth of the run and at the end, and must stay flat. After the loop, 50 cycles of each part of an open
 /// are timed on their own (sysfs lookup, group + container set-up, the device fd, GET_INFO, the read, the close), so
-/// the report says where a cycle's time goes. Closing line: "kernel lane load: N passed, N failed".
+/// the report says where a cycle's time goes. Then vfio-pci's BAR claim race (<see cref="BarClaimRace"/>). Closing line: "kernel lane load: N passed, N failed".
 /// </summary>
 internal static class LoadCycles
 {
@@ -58,6 +58,7 @@ internal static class LoadCycles
             Curve(bdf, cycles);
             // After the curve: by then the JIT has tiered up (under TCG the first thousand cycles cost 2-3x the rest).
             Breakdown(bdf);
+            BarClaimRace.Run(bdf, Check);
         }
         catch (Exception ex)
         {
