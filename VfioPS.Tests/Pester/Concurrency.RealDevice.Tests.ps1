@@ -2,13 +2,14 @@
 # ForEach-Object -Parallel -ThrottleLimit 8, with the same mixed cmdlet operations as Concurrency.Tests.ps1 (see
 # concurrency-workload.ps1). After every round the module's record is held against the vectors vfio-pci requested a
 # host IRQ for (/proc/interrupts through Get-VfioDeviceInterrupt); a watchdog fails on a deadlock; the fd count of the
-# pwsh process is the same before and after. Under the lane's TCG emulation a cmdlet costs 20-50x the host's, so the
-# operations per runspace are $env:VFIOPS_LANE_CONCURRENCY_OPS (default 50: 8 x 50 per driver, about 30 s per driver); the figures are
-# written to the output. Tagged RealDevice: elsewhere every test skips and says why.
+# pwsh process is the same before and after. The operations per runspace are $env:VFIOPS_LANE_CONCURRENCY_OPS
+# (default 1000: 8 x 1000 per driver, in two rounds; under the lane's TCG emulation 190-250 ops/s, so 35-50 s per
+# driver on a quiet host, 2-4x that on a loaded one); the figures are written to the output. Tagged RealDevice:
+# elsewhere every test skips and says why.
 BeforeAll {
     . (Join-Path $PSScriptRoot 'common.ps1')
     . (Join-Path $PSScriptRoot 'concurrency-workload.ps1')
-    $script:LaneOps = if ($env:VFIOPS_LANE_CONCURRENCY_OPS -as [int]) { [int]$env:VFIOPS_LANE_CONCURRENCY_OPS } else { 50 }
+    $script:LaneOps = if ($env:VFIOPS_LANE_CONCURRENCY_OPS -as [int]) { [int]$env:VFIOPS_LANE_CONCURRENCY_OPS } else { 1000 }
     $script:Edu = $VfioLaneDevices | Where-Object Id -EQ '1234:11e8' | Select-Object -First 1
 }
 
