@@ -58,6 +58,11 @@ internal static unsafe class KernelSyscalls
             int ret = ioctl(fd.Fd, unchecked((int)request), value);
             return ret < 0 ? IoctlResult.Fail((Errno)LibC.errno) : new IoctlResult(ret, Errno.None);
         }
+        catch (ObjectDisposedException)
+        {
+            // As Ioctl: a handle closed meanwhile is the kernel's EBADF, not an exception of its own.
+            return IoctlResult.Fail(Errno.EBADF);
+        }
         finally
         {
             if (added) fd.DangerousRelease();
