@@ -50,7 +50,7 @@ public static class RegionAccess
         CheckWidth(device, offset, width, ref length);
         var info = Locate(device, index, offset, length, write: false);
         var buffer = new byte[length];
-        var result = BarClaimRetry.Run(index, () => device.OpenChannel.Read(buffer, (long)(info.Offset + offset)));
+        var result = BarClaimRetry.Run(device, index, () => device.OpenChannel.Read(buffer, (long)(info.Offset + offset)));
         Check(device, info, offset, length, result, write: false);
         return new VfioRegionData(device.Name, index, info.Name, offset, width, buffer);
     }
@@ -61,7 +61,7 @@ public static class RegionAccess
         int length = data.Length;
         CheckWidth(device, offset, width, ref length);
         var info = Locate(device, index, offset, length, write: true);
-        var result = BarClaimRetry.Run(index, () => device.OpenChannel.Write(data, (long)(info.Offset + offset)));
+        var result = BarClaimRetry.Run(device, index, () => device.OpenChannel.Write(data, (long)(info.Offset + offset)));
         Check(device, info, offset, length, result, write: true);
         return new VfioRegionData(device.Name, index, info.Name, offset, width, (byte[])data.Clone());
     }

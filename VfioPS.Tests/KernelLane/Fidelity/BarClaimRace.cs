@@ -14,8 +14,8 @@ namespace VfioPS.KernelLane;
 /// <see cref="Reopens"/> opens, <see cref="Threads"/> threads released together read BAR0 (the first BAR access
 /// of that open, so each open runs vfio_pci_core_setup_barmap again). Raw: through the channel, as the kernel
 /// answers (how many first accesses got EBUSY is reported: the kernel's behaviour, no pass or fail; any other
-/// errno fails). Module: through RegionAccess, which tries a claim-race EBUSY again (BarClaimRetry): every read
-/// must succeed and read the device's identification register.
+/// errno fails). Module: through RegionAccess, which makes a BAR's first access of an open one thread at a time and
+/// tries an EBUSY again (BarClaimRetry): every read must succeed and read the device's identification register.
 /// </summary>
 internal static class BarClaimRace
 {
