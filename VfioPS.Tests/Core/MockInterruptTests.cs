@@ -257,11 +257,11 @@ public class MockInterruptTests
             Ok(channel.SetIrqs(EventFds(Trigger, Req, 0, fds[3].Fd)));
             Assert.True(channel.RaiseInterrupt(IntX, 0));
             Assert.Equal(new ulong[] { 1, 0, 0, 0 }, fds.ReadAll());
-            Assert.True(FileDescriptors.OpenCount() >= baseline + 8, "four eventfds and four dups");
+            Assert.True(FdCount.Now() >= baseline + 8, "four eventfds and four dups");
 
             channel.Dispose();
             // Trigger, ERR and REQ dups are closed at once; only the resample thread's two fds may still be open.
-            Assert.InRange(FileDescriptors.OpenCount(), baseline + 4, baseline + 4 + 2);
+            Assert.InRange(FdCount.Now(), baseline + 4, baseline + 4 + 2);
             AssertClosed(channel, fds);
             // A write to the resample fd after close reaches no one and breaks nothing.
             Assert.Equal(Errno.None, FileDescriptors.Signal(fds[1]));
@@ -281,7 +281,7 @@ public class MockInterruptTests
             var channel = SetIrqsProfiles.Open("e1000e");
             Ok(channel.SetIrqs(EventFds(Trigger, MsiX, 0, fds.Fds)));
             Ok(channel.SetIrqs(EventFds(Trigger, Req, 0, fds[0].Fd)));
-            Assert.Equal(baseline + 11, FileDescriptors.OpenCount());
+            Assert.Equal(baseline + 11, FdCount.Now());
             channel.Dispose();
             AssertClosed(channel, fds);
             FdCount.AssertNow(baseline + 5, "after the channel's Dispose (the test's 5 eventfds still open)");
@@ -299,7 +299,7 @@ public class MockInterruptTests
         EnableIntx(channel, fds[0].Fd);
         Ok(channel.SetIrqs(EventFds(Unmask, IntX, 0, fds[1].Fd)));
         Ok(channel.SetIrqs(None(Trigger, IntX, 0, 0)));
-        Assert.InRange(FileDescriptors.OpenCount(), baseline + 2, baseline + 2 + 2); // the trigger's dup is closed at once
+        Assert.InRange(FdCount.Now(), baseline + 2, baseline + 2 + 2); // the trigger's dup is closed at once
         FdCount.AssertReturnsTo(baseline + 2, "after disabling INTx (the test's 2 eventfds still open)");
         Assert.False(channel.RaiseInterrupt(IntX, 0));
         Assert.Equal(new ulong[] { 0, 0 }, fds.ReadAll());

@@ -230,7 +230,7 @@ public class MockSetIrqsStateTests
             using (watcher)
             {
                 Ok(channel.SetIrqs(EventFds(Trigger, MsiX, 0, caller.Fd)));
-                Assert.Equal(baseline + 3, FileDescriptors.OpenCount()); // caller, watcher, the mock's dup
+                Assert.Equal(baseline + 3, FdCount.Now()); // caller, watcher, the mock's dup
                 caller.Dispose();
 
                 // The number may be reused by the next eventfd; the mock must not write to it.
@@ -241,7 +241,7 @@ public class MockSetIrqsStateTests
                 Assert.Equal(new ulong[] { 0 }, reused.ReadAll());
 
                 Ok(channel.SetIrqs(EventFds(Trigger, MsiX, 0, -1))); // de-assign: the mock closes its dup
-                Assert.Equal(baseline + 2, FileDescriptors.OpenCount()); // watcher and reused
+                Assert.Equal(baseline + 2, FdCount.Now()); // watcher and reused
             }
         }
         FdCount.AssertNow(baseline, "after de-assign");
@@ -257,7 +257,7 @@ public class MockSetIrqsStateTests
         Ok(channel.SetIrqs(EventFds(Trigger, MsiX, 0, fds.Fds)));
         Ok(channel.SetIrqs(EventFds(Trigger, Err, 0, single[0].Fd)));
         Ok(channel.SetIrqs(EventFds(Trigger, Req, 0, single[0].Fd)));
-        Assert.Equal(baseline + 6 + 7, FileDescriptors.OpenCount());
+        Assert.Equal(baseline + 6 + 7, FdCount.Now());
         channel.Dispose();
         FdCount.AssertNow(baseline + 6, "after channel Dispose (the test's 6 eventfds still open)");
         GC.KeepAlive(channel); // so a leaked handle cannot be closed by its finalizer while we count
@@ -358,7 +358,7 @@ public class MockSetIrqsStateTests
         Assert.Equal(new ulong[] { 0 }, fd.ReadAll());
 
         Ok(channel.SetIrqs(EventFds(Trigger, 5, 0, fd[0].Fd)));
-        Assert.Equal(baseline + 1, FileDescriptors.OpenCount()); // the mock's dup
+        Assert.Equal(baseline + 1, FdCount.Now()); // the mock's dup
         channel.Dispose();
         FdCount.AssertNow(baseline, "after the channel's Dispose");
         GC.KeepAlive(channel); // so a leaked handle cannot be closed by its finalizer while we count
@@ -378,7 +378,7 @@ public class MockSetIrqsStateTests
             {
                 Ok(recorder.SetIrqs(EventFds(Trigger, MsiX, 0, fds.Fds)));
                 Assert.Equal(IrqSet.Request, Assert.Single(recorder.Calls).Request); // all 2048 in one SET_IRQS
-                Assert.Equal(baseline + 4096, FileDescriptors.OpenCount()); // one dup per vector
+                Assert.Equal(baseline + 4096, FdCount.Now()); // one dup per vector
 
                 // Loopback and device-side raise on sampled vectors, straight to the mock (not recorded).
                 foreach (int v in new[] { 0, 1, 2, 511, 1024, 1999, 2046, 2047 })
