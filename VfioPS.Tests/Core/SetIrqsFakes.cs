@@ -142,14 +142,9 @@ internal static class FdCount
     /// (a pipe for signal handling, an epoll and sockets for their I/O): VfioPS and the mock open none of those, and a
     /// count that took them in failed a test when the host opened a pipe pair in the middle of it.
     /// </summary>
-    public static int Now() => Directory.GetFiles("/proc/self/fd").Count(path =>
-    {
-        string? target;
-        try { target = new FileInfo(path).LinkTarget; }
-        catch (IOException) { return false; } // closed since it was listed (the listing's own directory handle)
-        return target is not null && !(target.StartsWith("pipe:", StringComparison.Ordinal) || target.StartsWith("socket:", StringComparison.Ordinal)
-            || target == "anon_inode:[eventpoll]");
-    });
+    public static int Now() => FileDescriptors.OpenTargets().Count(target =>
+        !(target.StartsWith("pipe:", StringComparison.Ordinal) || target.StartsWith("socket:", StringComparison.Ordinal)
+            || target == "anon_inode:[eventpoll]"));
 
     /// <summary>The count once two readings 20 ms apart agree (at most 2 s).</summary>
     public static int Settled()

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Runtime.InteropServices;
 using Tmds.Linux;
@@ -178,6 +179,22 @@ public static unsafe class FileDescriptors
 
     /// <summary>How many fds this process has open, from /proc/self/fd (for leak checks).</summary>
     public static int OpenCount() => Directory.GetFiles("/proc/self/fd").Length;
+
+    /// <summary>
+    /// What each fd this process has open names (/proc/self/fd link targets: a path, "pipe:[n]", "anon_inode:[eventfd]"),
+    /// for leak checks that count only some kinds; an fd closed since it was listed (the listing's own directory
+    /// handle) is left out.
+    /// </summary>
+    public static IEnumerable<string> OpenTargets()
+    {
+        foreach (string path in Directory.GetFiles("/proc/self/fd"))
+        {
+            string? target;
+            try { target = new FileInfo(path).LinkTarget; }
+            catch (IOException) { continue; }
+            if (target is not null) yield return target;
+        }
+    }
 
     private static VfioException Failed(string call, Errno errno)
         => new("VfioSyscallFailed", VfioException.KindFromErrno(errno), $"{call} failed: {ErrnoText.Format(errno)}.", call, errno);

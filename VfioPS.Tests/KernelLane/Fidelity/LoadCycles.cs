@@ -160,15 +160,10 @@ internal static class LoadCycles
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
-        return Directory.GetFiles("/proc/self/fd").Count(path =>
-        {
-            string? target;
-            try { target = new FileInfo(path).LinkTarget; }
-            catch (IOException) { return false; } // closed since it was listed (the listing's own directory handle)
-            return target is not null && (target.StartsWith("/dev/vfio", StringComparison.Ordinal) || target == "/dev/iommu"
-                || target.StartsWith("anon_inode:[vfio", StringComparison.Ordinal) || target.StartsWith("anon_inode:vfio", StringComparison.Ordinal)
-                || target == "anon_inode:[eventfd]");
-        });
+        return FileDescriptors.OpenTargets().Count(target =>
+            target.StartsWith("/dev/vfio", StringComparison.Ordinal) || target == "/dev/iommu"
+            || target.StartsWith("anon_inode:[vfio", StringComparison.Ordinal) || target.StartsWith("anon_inode:vfio", StringComparison.Ordinal)
+            || target == "anon_inode:[eventfd]");
     }
 
     private static void Check(string what, bool ok, string detail)
